@@ -1,0 +1,64 @@
+package org.specfair.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.List;
+
+/**
+ * A causal language model: token ids in, next-token logits out. Implementations hold immutable
+ * weights only; all mutable state (the {@link KvCache}) is passed in. The forward pass uses plain
+ * differentiable DJL ops, so finetuning runs the same code under a gradient collector (without a cache).
+ */
+public interface CausalLM extends AutoCloseable {
+    ModelConfig config();
+
+    /** The manager that owns the weights (long-lived); caches and scopes hang off it. */
+    NDManager manager();
+
+    DataType dtype();
+
+    /** Hidden states after the final norm, {@code [B, T, D]}. */
+    NDArray hidden(ForwardBatch batch);
+
+    /** The LM head: {@code [..., D]} to float32 logits {@code [..., V]}. */
+    NDArray head(NDArray hidden);
+
+    /** Parameters with their Hugging Face names (for saving and for training). */
+    List<Weights.Taken> parameters();
+
+    default KvCache newCache(int rows) {
+        return new KvCache(manager(), rows, config().numLayers());
+    }
+
+    /**
+     * Logits {@code [B, T, V]} (float32) for the ragged rows {@code tokens}, appended to {@code cache}
+     * when it is not null. Slot j of row r is the logit after its j-th fed token; slots beyond
+     * {@code tokens[r].length} are padding and meaningless. Arrays are created in {@code scope}.
+     */
+    default NDArray logits(NDManager scope, int[][] tokens, KvCache cache) {
+        ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);
+        NDArray h = hidden(batch);
+        batch.commit();
+        return head(h);
+    }
+
+    /** Logits {@code [B, V]} after the last token each row fed (skips the vocabulary head elsewhere). */
+    default NDArray lastLogits(NDManager scope, int[][] tokens, KvCache cache) {
+        ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);
+        NDArray h = hidden(batch);
+        batch.commit();
+        long d = h.getShape().get(2);
+        long[] last = new long[batch.rows];
+        for (int r = 0; r < batch.rows; r++) {
+            last[r] = Math.max(0, batch.fed(r) - 1);
+        }
+        NDArray idx = scope.create(last, new Shape(batch.rows, 1, 1)).broadcast(batch.rows, 1, d);
+        return head(h.gather(idx, 1).squeeze(1));
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,107 @@
+package org.specfair.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.specfair.lm.nn.Activations;
+import org.specfair.lm.nn.Attention;
+import org.specfair.lm.nn.LayerNorm;
+import org.specfair.lm.nn.Linear;
+
+import java.util.List;
+
+/**
+ * GPT-Neo (gpt-neo-125M / 1.3B / 2.7B): GPT-2's block with separate bias-free q/k/v projections
+ * stored as nn.Linear {@code [out, in]}, <b>no</b> 1/sqrt(hd) score scaling (the weights absorbed it),
+ * and alternating global / local layers where local layers see only the last {@code window_size}
+ * positions. Weight names: {@code transformer.{wte, wpe, h.N.{ln_1, attn.attention.{q,k,v,out}_proj,
+ * ln_2, mlp.c_fc, mlp.c_proj}, ln_f}}; LM head tied to wte.
+ */
+public final class GptNeo implements CausalLM {
+    record Block(LayerNorm ln1, Linear q, Linear k, Linear v, Linear out, LayerNorm ln2, Linear fc, Linear mlpProj,
+                 boolean local) {}
+
+    private final ModelConfig c;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray wte;
+    private final NDArray wpe;
+    private final Block[] blocks;
+    private final LayerNorm lnF;
+    private final List<Weights.Taken> params;
+
+    public GptNeo(ModelConfig c, Weights w, NDManager manager, DataType dtype) {
+        this.c = c;
+        this.manager = manager;
+        this.dtype = dtype;
+        long d = c.hiddenSize();
+        long inner = c.intermediateSize();
+        float eps = (float) c.normEps();
+        wte = w.take("wte.weight", c.vocabSize(), d);
+        wpe = w.take("wpe.weight", c.maxPositions(), d);
+        blocks = new Block[c.numLayers()];
+        for (int i = 0; i < blocks.length; i++) {
+            String p = "h." + i + ".";
+            String a = p + "attn.attention.";
+            blocks[i] = new Block(
+                    new LayerNorm(w.take(p + "ln_1.weight", d), w.take(p + "ln_1.bias", d), eps),
+                    new Linear(w.take(a + "q_proj.weight", d, d), null),
+                    new Linear(w.take(a + "k_proj.weight", d, d), null),
+                    new Linear(w.take(a + "v_proj.weight", d, d), null),
+                    new Linear(w.take(a + "out_proj.weight", d, d), w.take(a + "out_proj.bias", d)),
+                    new LayerNorm(w.take(p + "ln_2.weight", d), w.take(p + "ln_2.bias", d), eps),
+                    new Linear(w.take(p + "mlp.c_fc.weight", inner, d), w.take(p + "mlp.c_fc.bias", inner)),
+                    new Linear(w.take(p + "mlp.c_proj.weight", d, inner), w.take(p + "mlp.c_proj.bias", d)),
+                    c.localLayers()[i]);
+        }
+        lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
+        w.ignore("lm_head.weight"); // tied
+        w.checkAllUsed();
+        params = List.copyOf(w.taken());
+    }
+
+    @Override
+    public NDArray hidden(ForwardBatch b) {
+        NDArray x = Gpt2.embed(wte, b.ids).add(Gpt2.embed(wpe, b.positions)); // (B, T, D)
+        for (int i = 0; i < blocks.length; i++) {
+            Block blk = blocks[i];
+            NDArray h = blk.ln1().apply(x);
+            NDArray y = Attention.selfAttention(b, i, blk.q().apply(h), blk.k().apply(h), blk.v().apply(h),
+                    c.numHeads(), c.numHeads(), null, blk.local(), 1f);
+            x = x.add(blk.out().apply(y));
+            x = x.add(blk.mlpProj().apply(Activations.apply(c.activation(), blk.fc().apply(blk.ln2().apply(x)))));
+        }
+        return lnF.apply(x);
+    }
+
+    @Override
+    public NDArray head(NDArray hidden) {
+        NDArray logits = new Linear(wte, null).apply(hidden);
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    @Override
+    public ModelConfig config() {
+        return c;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public List<Weights.Taken> parameters() {
+        return params;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,114 @@
+package org.specfair.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.specfair.lm.nn.Activations;
+import org.specfair.lm.nn.Attention;
+import org.specfair.lm.nn.Linear;
+import org.specfair.lm.nn.RmsNorm;
+import org.specfair.lm.nn.Rotary;
+
+import java.util.List;
+
+/**
+ * LLaMA family (Tulu and other judges): RMSNorm, rotary positions (rotate-half, {@code rope_theta}),
+ * SwiGLU MLP {@code down(silu(gate(x)) * up(x))}, grouped-query attention, bias-free projections,
+ * untied LM head unless {@code tie_word_embeddings}. Weight names: {@code model.{embed_tokens,
+ * layers.N.{input_layernorm, self_attn.{q,k,v,o}_proj, post_attention_layernorm, mlp.{gate,up,down}_proj},
+ * norm}, lm_head}.
+ */
+public final class Llama implements CausalLM {
+    record Block(RmsNorm inputNorm, Linear q, Linear k, Linear v, Linear o, RmsNorm postNorm,
+                 Linear gate, Linear up, Linear down) {}
+
+    private final ModelConfig c;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray embed;
+    private final Block[] blocks;
+    private final RmsNorm norm;
+    private final Linear lmHead;
+    private final List<Weights.Taken> params;
+
+    public Llama(ModelConfig c, Weights w, NDManager manager, DataType dtype) {
+        this.c = c;
+        this.manager = manager;
+        this.dtype = dtype;
+        long d = c.hiddenSize();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long inner = c.intermediateSize();
+        float eps = (float) c.normEps();
+        embed = w.take("embed_tokens.weight", c.vocabSize(), d);
+        blocks = new Block[c.numLayers()];
+        for (int i = 0; i < blocks.length; i++) {
+            String p = "layers." + i + ".";
+            blocks[i] = new Block(
+                    new RmsNorm(w.take(p + "input_layernorm.weight", d), eps),
+                    new Linear(w.take(p + "self_attn.q_proj.weight", d, d), null),
+                    new Linear(w.take(p + "self_attn.k_proj.weight", kv, d), null),
+                    new Linear(w.take(p + "self_attn.v_proj.weight", kv, d), null),
+                    new Linear(w.take(p + "self_attn.o_proj.weight", d, d), null),
+                    new RmsNorm(w.take(p + "post_attention_layernorm.weight", d), eps),
+                    new Linear(w.take(p + "mlp.gate_proj.weight", inner, d), null),
+                    new Linear(w.take(p + "mlp.up_proj.weight", inner, d), null),
+                    new Linear(w.take(p + "mlp.down_proj.weight", d, inner), null));
+        }
+        norm = new RmsNorm(w.take("norm.weight", d), eps);
+        if (c.tieWordEmbeddings()) {
+            w.ignore("lm_head.weight");
+            lmHead = new Linear(embed, null);
+        } else {
+            lmHead = new Linear(w.take("lm_head.weight", c.vocabSize(), d), null);
+        }
+        w.checkAllUsed();
+        params = List.copyOf(w.taken());
+    }
+
+    @Override
+    public NDArray hidden(ForwardBatch b) {
+        Rotary rotary = new Rotary(b, c.headDim(), c.ropeTheta(), dtype);
+        NDArray x = Gpt2.embed(embed, b.ids);                              // (B, T, D)
+        for (int i = 0; i < blocks.length; i++) {
+            Block blk = blocks[i];
+            NDArray h = blk.inputNorm().apply(x);
+            NDArray y = Attention.selfAttention(b, i, blk.q().apply(h), blk.k().apply(h), blk.v().apply(h),
+                    c.numHeads(), c.numKvHeads(), rotary, false, (float) (1.0 / Math.sqrt(c.headDim())));
+            x = x.add(blk.o().apply(y));
+            h = blk.postNorm().apply(x);
+            x = x.add(blk.down().apply(Activations.apply(c.activation(), blk.gate().apply(h)).mul(blk.up().apply(h))));
+        }
+        return norm.apply(x);
+    }
+
+    @Override
+    public NDArray head(NDArray hidden) {
+        NDArray logits = lmHead.apply(hidden);
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    @Override
+    public ModelConfig config() {
+        return c;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public List<Weights.Taken> parameters() {
+        return params;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,77 @@
+package org.specfair.lm;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Builds the architecture a config names, on a device and dtype, from a checkpoint or random weights. */
+public final class Models {
+    private Models() {}
+
+    /** Loads a Hugging Face checkpoint folder. {@code device}: cpu, gpu, gpu:N; {@code dtype}: float32, float16, bfloat16, auto. */
+    public static CausalLM load(Path dir, String device, String dtype) {
+        Checkpoint ckpt = Checkpoint.open(dir);
+        return build(ckpt.config(), WeightSource.of(ckpt), device, dtype);
+    }
+
+    /** A randomly initialised model of {@code config} (benchmarks, tests, the demo's tiny models). */
+    public static CausalLM random(ModelConfig config, long seed, String device, String dtype) {
+        return build(config, new RandomWeights(seed, 0.02), device, dtype);
+    }
+
+    static CausalLM build(ModelConfig config, WeightSource source, String device, String dtype) {
+        Device dev = parseDevice(device);
+        DataType dt = parseDtype(dtype, dev);
+        NDManager manager = NDManager.newBaseManager(dev, "PyTorch");
+        try {
+            Weights w = new Weights(source, manager, dt);
+            return switch (config.modelType()) {
+                case "gpt2" -> new Gpt2(config, w, manager, dt);
+                case "gpt_neo" -> new GptNeo(config, w, manager, dt);
+                case "llama" -> new Llama(config, w, manager, dt);
+                default -> throw new CheckpointException(source.describe() + ": unknown model_type '" + config.modelType() + "'");
+            };
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public static Device parseDevice(String device) {
+        String d = device == null ? "cpu" : device.trim().toLowerCase(Locale.ROOT);
+        if (d.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (d.startsWith("gpu") || d.startsWith("cuda")) {
+            int colon = d.indexOf(':');
+            int id = colon < 0 ? 0 : Integer.parseInt(d.substring(colon + 1));
+            if (Engine.getEngine("PyTorch").getGpuCount() <= id) {
+                throw new IllegalArgumentException("device " + device + " requested but PyTorch sees "
+                        + Engine.getEngine("PyTorch").getGpuCount() + " GPU(s) (is a CUDA libtorch installed? see docs/gpu.md)");
+            }
+            return Device.gpu(id);
+        }
+        throw new IllegalArgumentException("unknown device '" + device + "' (cpu, gpu, gpu:N)");
+    }
+
+    /** float32 on CPU unless asked otherwise; "auto" picks float16 on GPU. */
+    public static DataType parseDtype(String dtype, Device device) {
+        String d = dtype == null ? "auto" : dtype.trim().toLowerCase(Locale.ROOT);
+        DataType dt = switch (d) {
+            case "auto" -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+            case "float32", "fp32", "f32" -> DataType.FLOAT32;
+            case "float16", "fp16", "f16", "half" -> DataType.FLOAT16;
+            case "bfloat16", "bf16" -> DataType.BFLOAT16;
+            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (float32, float16, bfloat16, auto)");
+        };
+        if (dt != DataType.FLOAT32 && !device.isGpu()) {
+            // DJL 0.36's PyTorch engine aborts the JVM on BF16 arrays on CPU, and CPU half matmuls are slow.
+            throw new IllegalArgumentException("dtype " + d + " is only supported on GPU; use float32 on CPU");
+        }
+        return dt;
+    }
+}

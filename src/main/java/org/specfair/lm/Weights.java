@@ -1,0 +1,128 @@
+package org.specfair.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Hands named checkpoint tensors to an architecture, checking every shape, and remembers what was
+ * taken so that (a) a checkpoint tensor nobody asked for is an error, not silence, and (b) the model
+ * can be written back as a Hugging Face checkpoint with the same names and orientation.
+ *
+ * <p>Architectures ask by canonical name without the family prefix ("h.0.ln_1.weight",
+ * "layers.0.mlp.up_proj.weight"); checkpoints may store it bare or under "transformer." / "model.".
+ */
+public final class Weights {
+    /** A tensor as the model holds it, with what is needed to save it in Hugging Face layout. */
+    public record Taken(String name, NDArray array, boolean transposed) {}
+
+    private static final List<String> PREFIXES = List.of("", "transformer.", "model.");
+
+    private final WeightSource source;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final Set<String> used = new HashSet<>();
+    private final List<Taken> taken = new ArrayList<>();
+
+    public Weights(WeightSource source, NDManager manager, DataType dtype) {
+        this.source = source;
+        this.manager = manager;
+        this.dtype = dtype;
+    }
+
+    public boolean has(String name) {
+        return stored(name) != null;
+    }
+
+    /** The tensor exactly as stored, which must have {@code shape}. */
+    public NDArray take(String name, long... shape) {
+        return load(name, shape, false);
+    }
+
+    /**
+     * A GPT-2 Conv1D weight, stored {@code [in, out]}; returned as {@code [out, in]} like every
+     * nn.Linear so one matmul convention serves all families.
+     */
+    public NDArray takeConv1D(String name, long in, long out) {
+        return load(name, new long[] {in, out}, true);
+    }
+
+    /** Marks a stored tensor as deliberately unused (tied duplicates). */
+    public void ignore(String name) {
+        String s = stored(name);
+        if (s != null) {
+            used.add(s);
+        }
+    }
+
+    private NDArray load(String name, long[] shape, boolean conv1d) {
+        String key = stored(name);
+        boolean random = source.names().isEmpty();
+        if (key == null && !random) {
+            throw new CheckpointException(source.describe() + ": missing tensor '" + name + "' (shape "
+                    + Arrays.toString(shape) + ")");
+        }
+        if (key != null) {
+            long[] actual = source.shape(key);
+            if (!Arrays.equals(actual, shape)) {
+                throw new CheckpointException(source.describe() + ": tensor '" + key + "' has shape "
+                        + Arrays.toString(actual) + ", expected " + Arrays.toString(shape));
+            }
+            used.add(key);
+        }
+        NDArray a = manager.create(source.float32(key == null ? name : key, shape).asFloatBuffer(), new Shape(shape));
+        if (conv1d) {
+            NDArray t = a.transpose().duplicate(); // contiguous [out, in]
+            a.close();
+            a = t;
+        }
+        if (dtype != DataType.FLOAT32) {
+            NDArray c = a.toType(dtype, false);
+            a.close();
+            a = c;
+        }
+        a.setName(name);
+        taken.add(new Taken(name, a, conv1d));
+        return a;
+    }
+
+    private String stored(String name) {
+        for (String p : PREFIXES) {
+            if (source.names().contains(p + name)) {
+                return p + name;
+            }
+        }
+        return null;
+    }
+
+    /** Fails on any checkpoint tensor that was neither used nor a known non-parameter buffer. */
+    public void checkAllUsed() {
+        Set<String> unused = new TreeSet<>(source.names());
+        unused.removeAll(used);
+        unused.removeIf(Weights::isBuffer);
+        if (!unused.isEmpty()) {
+            throw new CheckpointException(source.describe() + ": unexpected tensor(s) " + unused.stream().limit(5).toList()
+                    + (unused.size() > 5 ? " and " + (unused.size() - 5) + " more" : "")
+                    + " (does config.json match the weights?)");
+        }
+    }
+
+    /** Causal-mask and rotary buffers that some checkpoints carry; recomputed, never loaded. */
+    static boolean isBuffer(String name) {
+        return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")
+                || name.endsWith(".attention.bias") || name.endsWith(".attention.masked_bias")
+                || name.endsWith(".rotary_emb.inv_freq");
+    }
+
+    public List<Taken> taken() {
+        return taken;
+    }
+}

@@ -1,0 +1,27 @@
+package org.specfair.lm.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/** MLP activations by their Hugging Face config names. */
+public final class Activations {
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
+
+    private Activations() {}
+
+    public static NDArray apply(String name, NDArray x) {
+        return switch (name) {
+            // GPT-2 / GPT-Neo's "gelu_new" is the tanh approximation; torch's default gelu is the erf form.
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> geluTanh(x);
+            case "gelu" -> ai.djl.nn.Activation.gelu(x);
+            case "silu", "swish" -> x.mul(ai.djl.nn.Activation.sigmoid(x));
+            case "relu" -> ai.djl.nn.Activation.relu(x);
+            default -> throw new IllegalArgumentException("unsupported activation_function '" + name + "'");
+        };
+    }
+
+    /** 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI);
+        return x.mul(inner.tanh().add(1)).mul(0.5);
+    }
+}

@@ -1,0 +1,63 @@
+package org.specfair.lm.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.specfair.lm.ForwardBatch;
+
+/**
+ * Causal self-attention over the batch's positions, with the KV cache. The score math runs in
+ * float32 whatever the model dtype. Grouped-query attention (LLaMA) is done by folding the query
+ * heads that share a key/value head into one matmul, so keys and values are never copied per head.
+ */
+public final class Attention {
+    private Attention() {}
+
+    /**
+     * @param q      {@code [B, T, H*hd]}
+     * @param k      {@code [B, T, Hkv*hd]}
+     * @param v      {@code [B, T, Hkv*hd]}
+     * @param rotary LLaMA's rotary embedding, or null
+     * @param local  GPT-Neo local layer (window mask)
+     * @param scale  multiplier on q.k (1/sqrt(hd) for GPT-2/LLaMA, 1 for GPT-Neo)
+     * @return {@code [B, T, H*hd]}
+     */
+    public static NDArray selfAttention(ForwardBatch b, int layer, NDArray q, NDArray k, NDArray v,
+                                        int heads, int kvHeads, Rotary rotary, boolean local, float scale) {
+        long bsz = b.rows;
+        long t = b.width;
+        long hd = q.getShape().get(2) / heads;
+        q = q.reshape(bsz, t, heads, hd).transpose(0, 2, 1, 3);   // (B, H, T, hd)
+        k = k.reshape(bsz, t, kvHeads, hd).transpose(0, 2, 1, 3); // (B, Hkv, T, hd)
+        v = v.reshape(bsz, t, kvHeads, hd).transpose(0, 2, 1, 3); // (B, Hkv, T, hd)
+        if (rotary != null) {
+            q = rotary.apply(q);
+            k = rotary.apply(k);
+        }
+        if (b.cache != null) {
+            NDArray[] kv = b.cache.append(layer, k, v);          // (B, Hkv, C+T, hd)
+            k = kv[0];
+            v = kv[1];
+        }
+        DataType dtype = q.getDataType();
+        if (dtype != DataType.FLOAT32) {
+            q = q.toType(DataType.FLOAT32, false);
+            k = k.toType(DataType.FLOAT32, false);
+            v = v.toType(DataType.FLOAT32, false);
+        }
+        long keysLen = k.getShape().get(2);
+        int group = heads / kvHeads;
+        NDArray qg = q.reshape(bsz, kvHeads, group * t, hd);       // (B, Hkv, g*T, hd): heads sharing a kv head
+        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2));       // (B, Hkv, g*T, C+T)
+        if (scale != 1f) {
+            scores = scores.mul(scale);
+        }
+        scores = scores.reshape(bsz, heads, t, keysLen).add(b.mask(local)); // mask (B, 1, T, C+T)
+        NDArray probs = scores.softmax(-1).reshape(bsz, kvHeads, group * t, keysLen);
+        NDArray out = probs.matMul(v).reshape(bsz, heads, t, hd);  // (B, H, T, hd)
+        if (dtype != DataType.FLOAT32) {
+            out = out.toType(dtype, false);
+        }
+        return out.transpose(0, 2, 1, 3).reshape(new Shape(bsz, t, heads * hd));
+    }
+}
