@@ -1,0 +1,25 @@
+# Shared by the launchers in jobs/: build when stale, and the JVM flags every run needs.
+
+# Builds target/specfair.jar and target/runtime.classpath when missing or older than any source.
+specfair_build() {
+  local root="$1" jar="$1/target/specfair.jar"
+  if [ ! -f "$jar" ] || [ ! -f "$root/target/runtime.classpath" ] || \
+     [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
+    echo "specfair: building (mvn package, tests skipped) ..." >&2
+    (cd "$root" && mvn -q -B -DskipTests package >&2)
+    cp "$root"/target/specfair-*-SNAPSHOT.jar "$jar"
+  fi
+}
+
+# Java 17 module openings Spark needs, DJL offline (nothing is downloaded at run time), log4j2 config.
+specfair_jvm_flags() {
+  local root="$1"
+  echo "-Dai.djl.offline=true -Dlog4j2.configurationFile=$root/conf/log4j2.xml -Xss4m" \
+       "--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED" \
+       "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED" \
+       "--add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED" \
+       "--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED" \
+       "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED" \
+       "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED" \
+       "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
+}

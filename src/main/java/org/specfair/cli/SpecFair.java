@@ -1,0 +1,39 @@
+package org.specfair.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code specfair <command>}: the command-line face of the same code the Spark jobs run.
+ * Results go to stdout (JSON or CSV); logs go to stderr. A user error prints one line, no stack trace.
+ */
+@Command(name = "specfair", mixinStandardHelpOptions = true, version = "specfair 0.1.0",
+        description = "Speculative decoding fairness toolkit.",
+        subcommands = {LogitsCommand.class, CommandLine.HelpCommand.class})
+public final class SpecFair implements Runnable {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line; user errors become one line on stderr and exit code 2. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new SpecFair());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            Throwable root = ex;
+            while (root.getCause() != null && root.getMessage() == null) {
+                root = root.getCause();
+            }
+            cmd.getErr().println("specfair " + cmd.getCommandName() + ": " + root.getMessage());
+            if (Boolean.getBoolean("specfair.debug")) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return 2;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.err);
+    }
+}
