@@ -22,11 +22,14 @@ public enum Schedule {
         return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
-    /** The draft length after a round with {@code nMatches} of {@code proposed} accepted. */
-    public int next(int current, int proposed, int nMatches) {
+    /**
+     * The draft length after a round with {@code nMatches} accepted. As in Hugging Face, the
+     * comparison is with the draft length, not with the (possibly budget-capped) proposal count.
+     */
+    public int next(int current, int nMatches) {
         if (this == CONSTANT) {
             return current;
         }
-        return nMatches == proposed ? current + 2 : Math.max(1, current - 1);
+        return nMatches == current ? current + 2 : Math.max(1, current - 1);
     }
 }

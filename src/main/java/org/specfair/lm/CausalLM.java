@@ -45,6 +45,37 @@ public interface CausalLM extends AutoCloseable {
         return head(h);
     }
 
+    /** Feeds tokens into the cache without computing logits (prompt prefill: the vocabulary head is the costliest matmul). */
+    default void prefill(NDManager scope, int[][] tokens, KvCache cache) {
+        ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);
+        hidden(batch);
+        batch.commit();
+    }
+
+    /**
+     * Logits {@code [B, N, V]} at chosen slots only: {@code slots[r]} lists slot indices of row r's fed
+     * tokens (ragged; padded with slot 0). Used by the scoring pass, which needs the prompt's last
+     * position and the completion, not the whole prompt.
+     */
+    default NDArray logitsAt(NDManager scope, int[][] tokens, KvCache cache, int[][] slots) {
+        ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);
+        NDArray h = hidden(batch);
+        batch.commit();
+        int n = 1;
+        for (int[] s : slots) {
+            n = Math.max(n, s.length);
+        }
+        long[] idx = new long[batch.rows * n];
+        for (int r = 0; r < batch.rows; r++) {
+            for (int j = 0; j < slots[r].length; j++) {
+                idx[r * n + j] = slots[r][j];
+            }
+        }
+        long d = h.getShape().get(2);
+        NDArray index = scope.create(idx, new Shape(batch.rows, n, 1)).broadcast(batch.rows, n, d);
+        return head(h.gather(index, 1));
+    }
+
     /** Logits {@code [B, V]} after the last token each row fed (skips the vocabulary head elsewhere). */
     default NDArray lastLogits(NDManager scope, int[][] tokens, KvCache cache) {
         ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);

@@ -20,7 +20,12 @@ public final class Models {
 
     /** A randomly initialised model of {@code config} (benchmarks, tests, the demo's tiny models). */
     public static CausalLM random(ModelConfig config, long seed, String device, String dtype) {
-        return build(config, new RandomWeights(seed, 0.02), device, dtype);
+        return random(config, seed, 0.02, device, dtype);
+    }
+
+    /** As above with a chosen init scale (tests use a large one to get peaked, model-specific distributions). */
+    public static CausalLM random(ModelConfig config, long seed, double std, String device, String dtype) {
+        return build(config, new RandomWeights(seed, std), device, dtype);
     }
 
     static CausalLM build(ModelConfig config, WeightSource source, String device, String dtype) {

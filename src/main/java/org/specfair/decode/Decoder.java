@@ -1,0 +1,111 @@
+package org.specfair.decode;
+
+import org.specfair.lm.CausalLM;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Entry point of decoding: runs a batch of prompts in the configured mode, then (optionally) the
+ * teacher-forced scoring pass, and returns one {@link Generation} trace per prompt, in order.
+ * Results of a prompt do not depend on its batch mates (except in the deliberately order-dependent
+ * carry-over schedule, which therefore decodes one prompt at a time).
+ */
+public final class Decoder {
+    private final CausalLM main;
+    private final CausalLM assistant;
+    private final DecodeConfig cfg;
+    private final int eos;
+    private int carriedDraftLength;
+    private SpeculativeDecoder.SamplingRule samplingRule = Verifier::sampling;
+
+    /** {@code assistant} may be null only in main-only mode without scoring. */
+    public Decoder(CausalLM main, CausalLM assistant, DecodeConfig cfg) {
+        this.main = main;
+        this.assistant = assistant;
+        this.cfg = cfg;
+        this.eos = main.config().eosTokenId();
+        this.carriedDraftLength = cfg.numAssistantTokens();
+        if (assistant != null && assistant.config().vocabSize() != main.config().vocabSize()) {
+            throw new IllegalArgumentException("main and assistant vocabularies differ: vocab_size "
+                    + main.config().vocabSize() + " vs " + assistant.config().vocabSize());
+        }
+        if (assistant == null && cfg.mode() != Mode.MAIN_ONLY) {
+            throw new IllegalArgumentException("mode " + cfg.mode().label() + " needs an assistant model");
+        }
+    }
+
+    /** Tests only: replace the speculative-sampling acceptance rule. */
+    Decoder withSamplingRule(SpeculativeDecoder.SamplingRule rule) {
+        this.samplingRule = rule;
+        return this;
+    }
+
+    public DecodeConfig config() {
+        return cfg;
+    }
+
+    /** Why a prompt cannot be decoded (null when it can): empty, or too long for either context window. */
+    public String validate(int[] promptIds) {
+        if (promptIds.length == 0) {
+            return "empty prompt";
+        }
+        int window = main.config().maxPositions();
+        if (assistant != null) {
+            window = Math.min(window, assistant.config().maxPositions());
+        }
+        if (promptIds.length + cfg.maxNewTokens() > window) {
+            return "prompt of " + promptIds.length + " tokens + max_new_tokens " + cfg.maxNewTokens()
+                    + " exceeds the context window of " + window;
+        }
+        for (int id : promptIds) {
+            if (id < 0 || id >= main.config().vocabSize()) {
+                return "token id " + id + " outside the vocabulary (size " + main.config().vocabSize() + ")";
+            }
+        }
+        return null;
+    }
+
+    /** Decodes {@code requests} (all must pass {@link #validate}); {@code score} adds per-token divergences. */
+    public List<Generation> generate(List<DecodeRequest> requests, boolean score) {
+        for (DecodeRequest req : requests) {
+            String error = validate(req.promptIds());
+            if (error != null) {
+                throw new IllegalArgumentException(error);
+            }
+        }
+        if (cfg.schedule() == Schedule.CARRY_OVER && cfg.mode() == Mode.SPECULATIVE && requests.size() > 1) {
+            List<Generation> out = new ArrayList<>();
+            for (DecodeRequest req : requests) {
+                out.addAll(generate(List.of(req), score));
+            }
+            return out;
+        }
+        List<RowState> rows = new ArrayList<>();
+        for (DecodeRequest req : requests) {
+            int start = cfg.schedule() == Schedule.CARRY_OVER ? carriedDraftLength : cfg.numAssistantTokens();
+            rows.add(new RowState(req, start));
+        }
+        long t0 = System.nanoTime();
+        switch (cfg.mode()) {
+            case SPECULATIVE -> new SpeculativeDecoder(main, assistant, cfg, eos, samplingRule).run(rows);
+            case MAIN_ONLY -> new SingleModelDecoder(main, cfg, eos, TokenSource.MAIN).run(rows);
+            case ASSISTANT_ONLY -> new SingleModelDecoder(assistant, cfg, eos, TokenSource.ASSISTANT).run(rows);
+        }
+        long perRow = (System.nanoTime() - t0) / Math.max(1, rows.size());
+        if (cfg.schedule() == Schedule.CARRY_OVER && rows.size() == 1) {
+            carriedDraftLength = rows.get(0).draftLength;
+        }
+        List<List<TokenDivergence>> divergences = score && assistant != null
+                ? new DivergenceScorer(main, assistant, cfg.scoreTemperature()).score(rows) : null;
+        List<Generation> out = new ArrayList<>();
+        for (int r = 0; r < rows.size(); r++) {
+            RowState row = rows.get(r);
+            out.add(new Generation(row.prompt, row.completion(), row.finishReason, cfg.maxNewTokens(),
+                    row.nMatches, row.proposed, row.accepted, row.mainPasses, row.draftPasses, perRow,
+                    List.copyOf(row.rounds), List.copyOf(row.drafts),
+                    divergences == null ? List.of() : divergences.get(r)));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,88 @@
+package org.specfair.decode;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.specfair.lm.CausalLM;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The teacher-forced scoring pass: both models read prompt + completion once (no cache), and at
+ * every emitted position their full next-token distributions are compared on the device
+ * (KL both ways, Jensen-Shannon, total variation, alpha = sum(min(p, q)), entropies, argmax
+ * agreement). Only {@code B x N} numbers per metric come back to the host.
+ */
+final class DivergenceScorer {
+    private static final double LN2 = Math.log(2);
+
+    private final CausalLM main;
+    private final CausalLM assistant;
+    private final double temperature;
+
+    DivergenceScorer(CausalLM main, CausalLM assistant, double temperature) {
+        this.main = main;
+        this.assistant = assistant;
+        this.temperature = temperature;
+    }
+
+    List<List<TokenDivergence>> score(List<RowState> rows) {
+        int b = rows.size();
+        int[][] feed = new int[b][];
+        int[][] slots = new int[b][];
+        int n = 1;
+        for (int r = 0; r < b; r++) {
+            RowState row = rows.get(r);
+            int emitted = row.emitted();
+            // Slot j predicts the token at position j + 1: the prompt's last slot predicts the first new token.
+            feed[r] = java.util.Arrays.copyOf(row.seq, Math.max(row.prompt.length, row.length - 1));
+            slots[r] = new int[emitted];
+            for (int i = 0; i < emitted; i++) {
+                slots[r][i] = row.prompt.length - 1 + i;
+            }
+            n = Math.max(n, emitted);
+        }
+        long[] tokens = new long[b * n];
+        for (int r = 0; r < b; r++) {
+            RowState row = rows.get(r);
+            for (int i = 0; i < row.emitted(); i++) {
+                tokens[r * n + i] = row.seq[row.prompt.length + i];
+            }
+        }
+        List<List<TokenDivergence>> out = new ArrayList<>();
+        try (NDManager scope = main.manager().newSubManager()) {
+            NDArray tok = scope.create(tokens, new Shape(b, n, 1));
+            NDArray lp = main.logitsAt(scope, feed, null, slots).div(temperature).logSoftmax(-1);
+            NDArray lq = assistant.logitsAt(scope, feed, null, slots).div(temperature).logSoftmax(-1);
+            lq = lq.toDevice(lp.getDevice(), false);
+            NDArray p = lp.exp();
+            NDArray q = lq.exp();
+            NDArray mx = lp.maximum(lq);
+            NDArray lm = mx.add(lp.sub(mx).exp().add(lq.sub(mx).exp()).log()).sub(LN2); // log((p + q) / 2)
+            float[] klPQ = p.mul(lp.sub(lq)).sum(new int[] {-1}).toFloatArray();
+            float[] klQP = q.mul(lq.sub(lp)).sum(new int[] {-1}).toFloatArray();
+            float[] js = p.mul(lp.sub(lm)).sum(new int[] {-1}).add(q.mul(lq.sub(lm)).sum(new int[] {-1})).mul(0.5).toFloatArray();
+            float[] tv = p.sub(q).abs().sum(new int[] {-1}).mul(0.5).toFloatArray();
+            float[] alpha = p.minimum(q).sum(new int[] {-1}).toFloatArray();
+            float[] hP = p.mul(lp).sum(new int[] {-1}).neg().toFloatArray();
+            float[] hQ = q.mul(lq).sum(new int[] {-1}).neg().toFloatArray();
+            float[] pTok = lp.gather(tok, 2).exp().toFloatArray();
+            float[] qTok = lq.gather(tok, 2).exp().toFloatArray();
+            long[] amP = lp.argMax(-1).toType(DataType.INT64, false).toLongArray();
+            long[] amQ = lq.argMax(-1).toType(DataType.INT64, false).toLongArray();
+            for (int r = 0; r < b; r++) {
+                RowState row = rows.get(r);
+                List<TokenDivergence> list = new ArrayList<>(row.emitted());
+                for (int i = 0; i < row.emitted(); i++) {
+                    int j = r * n + i;
+                    list.add(new TokenDivergence(row.prompt.length + i, (int) tokens[j], row.sources.get(i),
+                            pTok[j], qTok[j], klPQ[j], klQP[j], js[j], tv[j], alpha[j], hP[j], hQ[j], amP[j] == amQ[j]));
+                }
+                out.add(list);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,65 @@
+package org.specfair.decode;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Mutable bookkeeping of one prompt while its batch decodes. Everything but the trace is primitive. */
+final class RowState {
+    final int[] prompt;
+    final SplittableRandom rng;
+    int[] seq;
+    int length;
+    boolean done;
+    String finishReason;
+    int draftLength;
+    int nMatches;
+    int proposed;
+    int accepted;
+    int mainPasses;
+    int draftPasses;
+    final List<Round> rounds = new ArrayList<>();
+    final List<DraftToken> drafts = new ArrayList<>();
+    final List<TokenSource> sources = new ArrayList<>();
+
+    RowState(DecodeRequest req, int initialDraftLength) {
+        this.prompt = req.promptIds();
+        this.rng = new SplittableRandom(req.seed());
+        this.seq = Arrays.copyOf(prompt, prompt.length + 16);
+        this.length = prompt.length;
+        this.draftLength = initialDraftLength;
+    }
+
+    int emitted() {
+        return length - prompt.length;
+    }
+
+    /** Tokens from {@code from} to the end of the sequence (what a model's cache has not seen yet). */
+    int[] tail(int from) {
+        return Arrays.copyOfRange(seq, from, length);
+    }
+
+    /** Appends emitted tokens; finishes the row on eos or when the budget is spent. */
+    void emit(int token, TokenSource source, int eos, int maxNewTokens, boolean stopAtEos) {
+        if (done) {
+            return;
+        }
+        if (length == seq.length) {
+            seq = Arrays.copyOf(seq, seq.length * 2);
+        }
+        seq[length++] = token;
+        sources.add(source);
+        if (stopAtEos && token == eos) {
+            done = true;
+            finishReason = "eos";
+        } else if (emitted() >= maxNewTokens) {
+            done = true;
+            finishReason = "length";
+        }
+    }
+
+    int[] completion() {
+        return Arrays.copyOfRange(seq, prompt.length, length);
+    }
+}

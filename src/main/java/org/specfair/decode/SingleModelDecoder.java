@@ -1,0 +1,58 @@
+package org.specfair.decode;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.specfair.lm.CausalLM;
+import org.specfair.lm.KvCache;
+
+import java.util.List;
+
+/** Batched plain decoding with one model (main-only or assistant-only mode): one token per row per step. */
+final class SingleModelDecoder {
+    private final CausalLM model;
+    private final DecodeConfig cfg;
+    private final int eos;
+    private final TokenSource source;
+    private final Sampler sampler;
+
+    SingleModelDecoder(CausalLM model, DecodeConfig cfg, int eos, TokenSource source) {
+        this.model = model;
+        this.cfg = cfg;
+        this.eos = eos;
+        this.source = source;
+        this.sampler = cfg.sampling() ? new Sampler(cfg.temperature(), cfg.topK(), cfg.topP()) : null;
+    }
+
+    void run(List<RowState> rows) {
+        int b = rows.size();
+        int vocab = model.config().vocabSize();
+        try (NDManager scope = model.manager().newSubManager(); KvCache cache = model.newCache(b)) {
+            SpeculativeDecoder.prefill(rows, model, cache);
+            while (rows.stream().anyMatch(r -> !r.done)) {
+                int[][] feed = new int[b][];
+                for (int r = 0; r < b; r++) {
+                    RowState row = rows.get(r);
+                    feed[r] = row.done ? new int[0] : row.tail(cache.length(r));
+                }
+                try (NDManager step = scope.newSubManager()) {
+                    NDArray logits = model.lastLogits(step, feed, cache); // (B, V)
+                    GreedyPick pick = sampler == null ? GreedyPick.of(logits) : null;
+                    float[] host = sampler == null ? null : logits.toFloatArray();
+                    for (int r = 0; r < b; r++) {
+                        RowState row = rows.get(r);
+                        if (row.done) {
+                            continue;
+                        }
+                        if (source == TokenSource.MAIN) {
+                            row.mainPasses++;
+                        } else {
+                            row.draftPasses++;
+                        }
+                        int x = sampler == null ? pick.token()[r] : Sampler.draw(sampler.distribution(host, r * vocab, vocab), row.rng);
+                        row.emit(x, source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package org.specfair.decode;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.specfair.lm.CausalLM;
+import org.specfair.lm.KvCache;
+import org.specfair.lm.ScoredPositions;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Batched speculative decoding (Hugging Face's assisted generation at temperature 0; speculative
+ * sampling above it). Every row keeps its own sequence, cache lengths and draft length, so a
+ * prompt gets the same tokens and trace whatever batch it decodes in. One round:
+ * <ol>
+ *   <li>propose: the assistant drafts k = min(draft length, tokens left - 1) tokens per row, stopping after eos;</li>
+ *   <li>verify: one main forward over the not-yet-cached tokens plus the draft;</li>
+ *   <li>select: {@link Verifier} keeps the accepted prefix and adds the main model's next token;</li>
+ *   <li>crop both caches back to the accepted sequence; adapt the draft length.</li>
+ * </ol>
+ */
+final class SpeculativeDecoder {
+    private final CausalLM main;
+    private final CausalLM assistant;
+    private final DecodeConfig cfg;
+    private final int eos;
+    private final Sampler sampler;
+    private final SamplingRule rule;
+
+    /** The acceptance rule used when sampling; an interface only so a test can prove a wrong rule is caught. */
+    interface SamplingRule {
+        Verifier.Verdict verify(int[] draft, double[][] p, double[][] q, java.util.SplittableRandom rng);
+    }
+
+    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int eos, SamplingRule rule) {
+        this.rule = rule;
+        this.main = main;
+        this.assistant = assistant;
+        this.cfg = cfg;
+        this.eos = eos;
+        this.sampler = cfg.sampling() ? new Sampler(cfg.temperature(), cfg.topK(), cfg.topP()) : null;
+    }
+
+    void run(List<RowState> rows) {
+        int b = rows.size();
+        try (NDManager scope = main.manager().newSubManager();
+             KvCache mainCache = main.newCache(b);
+             KvCache draftCache = assistant.newCache(b)) {
+            prefill(rows, main, mainCache);
+            prefill(rows, assistant, draftCache);
+            while (rows.stream().anyMatch(r -> !r.done)) {
+                try (NDManager round = scope.newSubManager()) {
+                    round(round, rows, mainCache, draftCache);
+                }
+            }
+        }
+    }
+
+    /** Caches every prompt token but the last: the last one is fed by the first round, which needs its logits. */
+    static void prefill(List<RowState> rows, CausalLM model, KvCache cache) {
+        int[][] feed = new int[rows.size()][];
+        for (int r = 0; r < feed.length; r++) {
+            RowState row = rows.get(r);
+            feed[r] = Arrays.copyOf(row.prompt, Math.max(0, row.prompt.length - 1));
+        }
+        try (NDManager scope = model.manager().newSubManager()) {
+            model.prefill(scope, feed, cache);
+        }
+    }
+
+    private void round(NDManager scope, List<RowState> rows, KvCache mainCache, KvCache draftCache) {
+        int b = rows.size();
+        int[] k = new int[b];
+        int[] lengthBefore = new int[b];
+        for (int r = 0; r < b; r++) {
+            RowState row = rows.get(r);
+            lengthBefore[r] = row.length;
+            k[r] = row.done ? 0 : Math.min(row.draftLength, cfg.maxNewTokens() - row.emitted() - 1);
+        }
+
+        // 1. Propose.
+        Draft draft = propose(scope, rows, k, draftCache);
+
+        // 2. Verify: main scores [uncached sequence tail + draft]; slot offset[r] + i predicts draft token i.
+        int[][] feed = new int[b][];
+        int[] offset = new int[b];
+        int[][] wanted = new int[b][];
+        for (int r = 0; r < b; r++) {
+            RowState row = rows.get(r);
+            if (row.done) {
+                feed[r] = new int[0];
+                wanted[r] = new int[0];
+                continue;
+            }
+            int[] tail = row.tail(mainCache.length(r));
+            int[] d = draft.tokens[r];
+            feed[r] = concat(tail, d);
+            offset[r] = tail.length - 1;
+            wanted[r] = new int[feed[r].length];
+            Arrays.fill(wanted[r], -1);
+            for (int i = 0; i < d.length; i++) {
+                wanted[r][offset[r] + i] = d[i];
+            }
+            row.mainPasses++;
+        }
+        NDArray logits = main.logits(scope, feed, mainCache);
+        ScoredPositions greedy = sampler == null ? ScoredPositions.of(scope, logits, wanted) : null;
+        float[] hostLogits = sampler == null ? null : logits.toFloatArray();
+        int vocab = main.config().vocabSize();
+        int width = (int) logits.getShape().get(1);
+
+        // 3. Select, 4. crop and adapt.
+        for (int r = 0; r < b; r++) {
+            RowState row = rows.get(r);
+            if (row.done) {
+                continue;
+            }
+            int[] d = draft.tokens[r];
+            Verifier.Verdict verdict;
+            double[] pOfDraft = new double[d.length];
+            if (sampler == null) {
+                int[] mainArgmax = Arrays.copyOfRange(greedy.argmax()[r], offset[r], offset[r] + d.length + 1);
+                verdict = Verifier.greedy(d, mainArgmax);
+                for (int i = 0; i < d.length; i++) {
+                    pOfDraft[i] = Math.exp(greedy.logProb()[r][offset[r] + i]);
+                }
+            } else {
+                double[][] p = new double[d.length + 1][];
+                for (int i = 0; i <= d.length; i++) {
+                    p[i] = sampler.distribution(hostLogits, ((r * width) + offset[r] + i) * vocab, vocab);
+                }
+                for (int i = 0; i < d.length; i++) {
+                    pOfDraft[i] = p[i][d[i]];
+                }
+                verdict = rule.verify(d, p, draft.qDist[r], row.rng);
+            }
+            int accepted = verdict.nMatches();
+            int nMatches = accepted;
+            boolean draftEndsInEos = d.length > 0 && d[d.length - 1] == eos && cfg.stopAtEos();
+            if (draftEndsInEos && accepted == d.length) {
+                nMatches--; // Hugging Face counts an accepted final eos as the main model's token
+            }
+            int roundIndex = row.rounds.size();
+            for (int i = 0; i < d.length; i++) {
+                row.drafts.add(new DraftToken(roundIndex, i, d[i], pOfDraft[i], draft.q[r][i], i < accepted));
+            }
+            int[] emitted = accepted == d.length && draftEndsInEos ? d.clone() : concat(Arrays.copyOf(d, accepted), new int[] {verdict.next()});
+            for (int i = 0; i < emitted.length && !row.done; i++) {
+                TokenSource source = i < accepted ? TokenSource.ACCEPTED_DRAFT
+                        : accepted < d.length ? TokenSource.CORRECTION : TokenSource.BONUS;
+                row.emit(emitted[i], source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
+            }
+            row.rounds.add(new Round(d, nMatches, Arrays.copyOf(emitted, row.length - lengthBefore[r])));
+            row.nMatches += nMatches;
+            row.proposed += d.length;
+            row.accepted += accepted;
+            // Both caches may hold rejected draft tokens: keep only what agrees with the new sequence.
+            int keep = lengthBefore[r] + accepted;
+            mainCache.truncate(r, Math.min(mainCache.length(r), keep));
+            draftCache.truncate(r, Math.min(draftCache.length(r), keep));
+            row.draftLength = cfg.schedule().next(row.draftLength, nMatches);
+        }
+    }
+
+    /** The assistant's proposals: tokens, their probabilities q, and (when sampling) the full q distributions. */
+    private static final class Draft {
+        final int[][] tokens;
+        final double[][] q;
+        final double[][][] qDist;
+
+        Draft(int b) {
+            tokens = new int[b][];
+            q = new double[b][];
+            qDist = new double[b][][];
+        }
+    }
+
+    private Draft propose(NDManager scope, List<RowState> rows, int[] k, KvCache draftCache) {
+        int b = rows.size();
+        Draft draft = new Draft(b);
+        int[] n = new int[b];
+        boolean[] stopped = new boolean[b];
+        for (int r = 0; r < b; r++) {
+            draft.tokens[r] = new int[k[r]];
+            draft.q[r] = new double[k[r]];
+            draft.qDist[r] = new double[k[r]][];
+        }
+        int vocab = assistant.config().vocabSize();
+        while (true) {
+            int[][] feed = new int[b][];
+            boolean any = false;
+            for (int r = 0; r < b; r++) {
+                RowState row = rows.get(r);
+                boolean wants = !row.done && !stopped[r] && n[r] < k[r];
+                if (!wants) {
+                    feed[r] = new int[0];
+                } else if (n[r] == 0) {
+                    feed[r] = row.tail(draftCache.length(r)); // last emitted token(s) not yet cached
+                } else {
+                    feed[r] = new int[] {draft.tokens[r][n[r] - 1]};
+                }
+                any |= wants;
+            }
+            if (!any) {
+                break;
+            }
+            try (NDManager step = scope.newSubManager()) {
+                NDArray logits = assistant.lastLogits(step, feed, draftCache); // (B, V)
+                GreedyPick pick = sampler == null ? GreedyPick.of(logits) : null;
+                float[] host = sampler == null ? null : logits.toFloatArray();
+                for (int r = 0; r < b; r++) {
+                    if (feed[r].length == 0) {
+                        continue;
+                    }
+                    rows.get(r).draftPasses++;
+                    int x;
+                    if (sampler == null) {
+                        x = pick.token()[r];
+                        draft.q[r][n[r]] = Math.exp(pick.logProb()[r]);
+                    } else {
+                        double[] q = sampler.distribution(host, r * vocab, vocab);
+                        x = Sampler.draw(q, rows.get(r).rng);
+                        draft.q[r][n[r]] = q[x];
+                        draft.qDist[r][n[r]] = q;
+                    }
+                    draft.tokens[r][n[r]++] = x;
+                    if (x == eos && cfg.stopAtEos()) {
+                        stopped[r] = true;
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < b; r++) {
+            if (n[r] < k[r]) { // stopped early at eos
+                draft.tokens[r] = Arrays.copyOf(draft.tokens[r], n[r]);
+                draft.q[r] = Arrays.copyOf(draft.q[r], n[r]);
+                draft.qDist[r] = Arrays.copyOf(draft.qDist[r], n[r]);
+            }
+        }
+        return draft;
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

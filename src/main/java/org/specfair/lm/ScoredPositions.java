@@ -1,0 +1,39 @@
+package org.specfair.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The few numbers greedy decoding needs from logits {@code [B, T, V]}, computed on the device so
+ * that only {@code B x T} values cross to the host: the argmax token, and the log-probability
+ * (temperature-1 softmax) of a requested token at each slot.
+ */
+public record ScoredPositions(int[][] argmax, double[][] logProb) {
+    /** {@code tokens[b][t]} is the token whose log-probability is wanted at slot t (-1 = none). */
+    public static ScoredPositions of(NDManager scope, NDArray logits, int[][] tokens) {
+        Shape s = logits.getShape();
+        int b = (int) s.get(0);
+        int t = (int) s.get(1);
+        NDArray logp = logits.logSoftmax(-1);
+        long[] idx = new long[b * t];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < t; j++) {
+                idx[r * t + j] = j < tokens[r].length && tokens[r][j] >= 0 ? tokens[r][j] : 0;
+            }
+        }
+        NDArray picked = logp.gather(scope.create(idx, new Shape(b, t, 1)), 2);
+        long[] am = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
+        float[] lp = picked.toFloatArray();
+        int[][] argmax = new int[b][t];
+        double[][] logProb = new double[b][t];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < t; j++) {
+                argmax[r][j] = (int) am[r * t + j];
+                logProb[r][j] = j < tokens[r].length && tokens[r][j] >= 0 ? lp[r * t + j] : Double.NaN;
+            }
+        }
+        return new ScoredPositions(argmax, logProb);
+    }
+}

@@ -1,0 +1,133 @@
+package org.specfair.decode;
+
+import org.apache.commons.math3.distribution.ChiSquaredDistribution;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import ai.djl.ndarray.NDManager;
+import org.specfair.lm.CausalLM;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Speculative sampling must leave the main model's output distribution unchanged. Over 20,000 seeded
+ * samples of the first two tokens (vocabulary 6, so 36 cells), a chi-square goodness-of-fit test
+ * against the exact main-model probabilities must not reject at p = 0.001; the same test with a
+ * classic wrong rule (on rejection, resample from p instead of the residual) must reject.
+ */
+class SpeculativeSamplingTest {
+    static final int V = 6;
+    static final int SAMPLES = 20_000;
+    static CausalLM main;
+    static CausalLM draft;
+    static final int[] PROMPT = {1, 3, 2};
+
+    @BeforeAll
+    static void load() {
+        // Large init scale: peaked distributions that differ between the two models.
+        main = TinyPair.model(V, 2, 1, 0.6);
+        draft = TinyPair.model(V, 1, 2, 0.6);
+    }
+
+    @AfterAll
+    static void close() {
+        main.close();
+        draft.close();
+    }
+
+    /** Exact P(x1, x2 | prompt) of the main model at temperature 1. */
+    static double[] exact() {
+        double[] out = new double[V * V];
+        try (NDManager scope = main.manager().newSubManager()) {
+            double[] p1 = softmax(main.logits(scope, new int[][] {PROMPT}, null).toFloatArray(), PROMPT.length - 1);
+            for (int x1 = 0; x1 < V; x1++) {
+                int[] seq = {PROMPT[0], PROMPT[1], PROMPT[2], x1};
+                double[] p2 = softmax(main.logits(scope, new int[][] {seq}, null).toFloatArray(), seq.length - 1);
+                for (int x2 = 0; x2 < V; x2++) {
+                    out[x1 * V + x2] = p1[x1] * p2[x2];
+                }
+            }
+        }
+        return out;
+    }
+
+    static double[] softmax(float[] logits, int row) {
+        double[] p = new double[V];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < V; i++) {
+            max = Math.max(max, logits[row * V + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < V; i++) {
+            p[i] = Math.exp(logits[row * V + i] - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < V; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
+    static double pValue(Decoder decoder) {
+        long[] counts = new long[V * V];
+        int batch = 1000;
+        for (int from = 0; from < SAMPLES; from += batch) {
+            List<DecodeRequest> reqs = new ArrayList<>();
+            for (int i = from; i < from + batch; i++) {
+                reqs.add(new DecodeRequest(PROMPT, Seeds.forPrompt(42, "sample", i)));
+            }
+            for (Generation g : decoder.generate(reqs, false)) {
+                counts[g.completionIds()[0] * V + g.completionIds()[1]]++;
+            }
+        }
+        double[] expected = exact();
+        // Chi-square over cells with expected count >= 5, the rest pooled into one cell.
+        double stat = 0;
+        int cells = 0;
+        double pooledE = 0;
+        double pooledO = 0;
+        for (int c = 0; c < counts.length; c++) {
+            double e = expected[c] * SAMPLES;
+            if (e >= 5) {
+                stat += (counts[c] - e) * (counts[c] - e) / e;
+                cells++;
+            } else {
+                pooledE += e;
+                pooledO += counts[c];
+            }
+        }
+        if (pooledE > 0) {
+            stat += (pooledO - pooledE) * (pooledO - pooledE) / Math.max(pooledE, 1e-9);
+            cells++;
+        }
+        return 1 - new ChiSquaredDistribution(cells - 1).cumulativeProbability(stat);
+    }
+
+    static DecodeConfig config() {
+        // eos = V - 1 is a normal token here (stopAtEos off) so every sample has two tokens.
+        return new DecodeConfig(Mode.SPECULATIVE, 1.0, 0, 1.0, Schedule.HEURISTIC, 2, 3, 0, 1.0, false);
+    }
+
+    @Test
+    void preservesTheMainDistribution() {
+        double p = pValue(new Decoder(main, draft, config()));
+        assertTrue(p > 0.001, "chi-square rejects speculative sampling: p = " + p);
+    }
+
+    @Test
+    void wrongRuleIsDetected() {
+        Decoder wrong = new Decoder(main, draft, config()).withSamplingRule((d, p, q, rng) -> {
+            for (int i = 0; i < d.length; i++) {
+                if (rng.nextDouble() >= Math.min(1.0, p[i][d[i]] / q[i][d[i]])) {
+                    return new Verifier.Verdict(i, Sampler.draw(p[i], rng)); // bug: should be the residual
+                }
+            }
+            return new Verifier.Verdict(d.length, Sampler.draw(p[d.length], rng));
+        });
+        double p = pValue(wrong);
+        assertTrue(p < 0.001, "chi-square failed to reject a wrong acceptance rule: p = " + p);
+    }
+}
