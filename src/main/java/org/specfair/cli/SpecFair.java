@@ -23,7 +23,8 @@ public final class SpecFair implements Runnable {
             while (root.getCause() != null && root.getMessage() == null) {
                 root = root.getCause();
             }
-            cmd.getErr().println("specfair " + cmd.getCommandName() + ": " + root.getMessage());
+            String message = root.getMessage() == null ? root.toString() : root.getMessage().strip().lines().findFirst().orElse("");
+            cmd.getErr().println("specfair " + cmd.getCommandName() + ": " + message);
             if (Boolean.getBoolean("specfair.debug")) {
                 ex.printStackTrace(cmd.getErr());
             }

@@ -172,15 +172,20 @@ public final class PromptDecoder {
                         t.alpha(), t.entropyMain(), t.entropyAssistant(), t.argmaxAgrees()})));
             }
         }
-        return RowFactory.create(RowFactory.create(gen), drafts, tokens);
+        return RowFactory.create(RowFactory.create(gen), seq(drafts), seq(tokens));
     }
 
     private static Double nanToNull(double v) {
         return Double.isNaN(v) ? null : v;
     }
 
-    private static List<Integer> boxed(int[] ids) {
-        return Arrays.stream(ids).boxed().toList();
+    /** Spark's Row encoder wants Scala sequences for array columns. */
+    private static scala.collection.immutable.Seq<Integer> boxed(int[] ids) {
+        return seq(Arrays.stream(ids).boxed().toList());
+    }
+
+    private static <T> scala.collection.immutable.Seq<T> seq(List<T> list) {
+        return scala.jdk.javaapi.CollectionConverters.asScala(list).toList();
     }
 
     private static Object[] concat(Object[] a, Object[] b) {
