@@ -23,3 +23,37 @@ specfair_jvm_flags() {
        "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED" \
        "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
 }
+
+# Builds target/specfair-cluster.jar (Spark provided) for spark-submit when missing or stale.
+specfair_build_cluster() {
+  local root="$1" jar="$1/target/specfair-cluster.jar"
+  if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
+    echo "specfair: building the cluster jar (mvn -Pcluster package) ..." >&2
+    (cd "$root" && mvn -q -B -Pcluster -DskipTests package >&2)
+  fi
+}
+
+# Runs a Spark job class: embedded local mode, or spark-submit when SPARK_HOME is set and the master is not local.
+specfair_run_spark_job() {
+  local root="$1" main_class="$2"; shift 2
+  local -a spark_opts=() job_args=() sysprops=()
+  local master=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --master) master="$2"; spark_opts+=("$1" "$2"); shift 2 ;;
+      --conf) spark_opts+=("$1" "$2"); sysprops+=("-D$2"); shift 2 ;;
+      --deploy-mode|--executor-memory|--num-executors|--executor-cores|--driver-memory|--files|--jars|--properties-file|--queue|--name)
+        spark_opts+=("$1" "$2"); shift 2 ;;
+      *) job_args+=("$1"); shift ;;
+    esac
+  done
+  if [ -n "${SPARK_HOME:-}" ] && [ -n "$master" ] && [[ "$master" != local* ]]; then
+    specfair_build_cluster "$root"
+    exec "$SPARK_HOME/bin/spark-submit" --class "$main_class" --properties-file "$root/conf/spark-defaults.conf" \
+      --files "$root/conf/getGpusResources.sh" "${spark_opts[@]}" "$root/target/specfair-cluster.jar" "${job_args[@]}"
+  fi
+  specfair_build "$root"
+  exec java $(specfair_jvm_flags "$root") ${SPECFAIR_JAVA_OPTS:-} "${sysprops[@]}" \
+    -cp "$root/target/specfair.jar:$(cat "$root/target/runtime.classpath")" "$main_class" \
+    ${master:+--master "$master"} "${job_args[@]}"
+}
