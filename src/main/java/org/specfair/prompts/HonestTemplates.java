@@ -104,13 +104,15 @@ public final class HonestTemplates {
         String text = masked;
         String error = null;
         String ending = MASK_ENDINGS.stream().filter(masked::endsWith).findFirst().orElse(null);
-        if (ending == null) {
-            error = "template_masked '" + masked + "' does not end with the mask ' [M].'";
-        } else {
+        if (ending != null) {
             text = masked.substring(0, masked.length() - ending.length());
-            if (text.isBlank()) {
-                error = "empty prompt";
-            }
+        } else if (MASK_ENDINGS.contains(" " + masked.strip())) {
+            text = ""; // the mask alone: nothing to prompt with
+        }
+        if (text.isBlank()) {
+            error = "empty prompt";
+        } else if (ending == null) {
+            error = "template_masked '" + masked + "' does not end with the mask ' [M].'";
         }
         if (error == null && category.isBlank()) {
             error = "empty group (column 'category')";
