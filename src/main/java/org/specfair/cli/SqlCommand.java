@@ -26,7 +26,7 @@ public final class SqlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SparkSession spark = Sessions.create("specfair sql", master);
+        SparkSession spark = Sessions.create("specfair sql", master, false);
         try {
             spark.sparkContext().setLogLevel("ERROR");
             TableViews.register(spark, root);

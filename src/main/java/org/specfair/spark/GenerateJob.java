@@ -45,6 +45,14 @@ public final class GenerateJob {
 
     private GenerateJob() {}
 
+    /** spark-submit entry point ({@code --class org.specfair.spark.GenerateJob}): arguments as for {@code jobs/generate}. */
+    public static void main(String[] args) {
+        String[] full = new String[args.length + 1];
+        full[0] = "generate-job";
+        System.arraycopy(args, 0, full, 1, args.length);
+        System.exit(org.specfair.cli.SpecFair.run(full));
+    }
+
     public static Summary run(SparkSession spark, GenerateOptions opts, List<Prompt> prompts) {
         if (opts.assistantModel() != null) {
             PairCheck.requireSameVocabulary(ExecutorModels.localCopy(opts.mainModel(), hadoop(spark)),

@@ -11,6 +11,11 @@ public final class Sessions {
      * @param master null = whatever spark-submit configured, else local[*] when nothing is configured
      */
     public static SparkSession create(String appName, String master) {
+        return create(appName, master, true);
+    }
+
+    /** As above; {@code progressBar} false for commands whose stdout/stderr a user reads as a result (sql). */
+    public static SparkSession create(String appName, String master, boolean progressBar) {
         SparkConf conf = new SparkConf();
         String m = master != null ? master : conf.get("spark.master", "local[*]");
         if (m.startsWith("local")) {
@@ -20,7 +25,7 @@ public final class Sessions {
                 .appName(appName)
                 .master(m)
                 .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-                .config("spark.ui.showConsoleProgress", "true")
+                .config("spark.ui.showConsoleProgress", String.valueOf(progressBar))
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", conf.get("spark.sql.shuffle.partitions", "8"))
                 .getOrCreate();

@@ -1,0 +1,73 @@
+package org.specfair.cli;
+
+import org.apache.spark.sql.SparkSession;
+import org.specfair.decode.DecodeConfig;
+import org.specfair.decode.Mode;
+import org.specfair.decode.Schedule;
+import org.specfair.prompts.Prompt;
+import org.specfair.prompts.PromptColumns;
+import org.specfair.prompts.PromptSource;
+import org.specfair.spark.GenerateJob;
+import org.specfair.spark.GenerateOptions;
+import org.specfair.spark.Sessions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code specfair generate-job} (and {@code jobs/generate}): parse arguments, build the session, run {@link GenerateJob}. */
+@Command(name = "generate-job", description = "Spark job: decode prompt files with a (main, assistant) pair; write generations/drafts/tokens.")
+public final class GenerateJobCommand implements Callable<Integer> {
+    @Option(names = "--main", required = true, description = "main checkpoint folder (path or hdfs:// / s3a:// URI)") String main;
+    @Option(names = "--assistant", description = "assistant checkpoint folder") String assistant;
+    @Option(names = "--prompts", required = true, split = ",", description = "prompt files (comma separated)") List<Path> prompts;
+    @Option(names = "--prompt-format", defaultValue = "tsv", description = "honest, csv, tsv, jsonl, parquet (default ${DEFAULT-VALUE})") String format;
+    @Option(names = "--honest-set", defaultValue = "all", description = "binary, queer_nonqueer or all (honest format)") String honestSet;
+    @Option(names = "--text-column", defaultValue = "prompt") String textColumn;
+    @Option(names = "--group-column", defaultValue = "category") String groupColumn;
+    @Option(names = "--id-column", description = "the table's own prompt id column (default: derived stable ids)") String idColumn;
+    @Option(names = "--identity-column") String identityColumn;
+    @Option(names = "--template-column") String templateColumn;
+    @Option(names = "--out", required = true, description = "output root") String out;
+    @Option(names = "--experiment", required = true) String experiment;
+    @Option(names = "--stage", defaultValue = "base") String stage;
+    @Option(names = "--max-new-tokens", defaultValue = "20") int maxNewTokens;
+    @Option(names = "--mode", defaultValue = "speculative") String mode;
+    @Option(names = "--temperature", defaultValue = "0") double temperature;
+    @Option(names = "--top-k", defaultValue = "0") int topK;
+    @Option(names = "--top-p", defaultValue = "1.0") double topP;
+    @Option(names = "--num-assistant-tokens", defaultValue = "5") int numAssistantTokens;
+    @Option(names = "--schedule", defaultValue = "heuristic") String schedule;
+    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--num-samples", defaultValue = "1") int numSamples;
+    @Option(names = "--score-temperature", defaultValue = "1.0") double scoreTemperature;
+    @Option(names = "--no-score", description = "skip the teacher-forced divergence pass (no tokens table)") boolean noScore;
+    @Option(names = "--partitions", defaultValue = "0", description = "Spark tasks (0 = default parallelism)") int partitions;
+    @Option(names = "--batch-size", defaultValue = "8") int batchSize;
+    @Option(names = "--device", defaultValue = "auto", description = "auto (task GPU, else CPU), cpu, gpu") String device;
+    @Option(names = "--dtype", defaultValue = "auto", description = "auto, float32, float16, bfloat16") String dtype;
+    @Option(names = "--no-incremental", description = "decode every prompt even if already written with the same config") boolean noIncremental;
+    @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*])") String master;
+
+    @Override
+    public Integer call() {
+        DecodeConfig decode = new DecodeConfig(Mode.parse(mode), temperature, topK, topP, Schedule.parse(schedule),
+                numAssistantTokens, maxNewTokens, seed, scoreTemperature, true);
+        GenerateOptions opts = new GenerateOptions(main, assistant, device, dtype, decode, numSamples, experiment, stage,
+                out, partitions, batchSize, !noScore && assistant != null, !noIncremental, new HashSet<>());
+        PromptColumns cols = new PromptColumns(idColumn, textColumn, groupColumn, identityColumn, templateColumn);
+        SparkSession spark = Sessions.create("specfair generate " + experiment + "/" + stage, master);
+        try {
+            List<Prompt> list = PromptSource.load(prompts, format, cols, honestSet, spark);
+            GenerateJob.Summary s = GenerateJob.run(spark, opts, list);
+            System.err.printf("specfair generate: run %s: %d prompts decoded (%d error rows), %d already written, %d model loads; tables under %s%n",
+                    s.runId(), s.promptsDecoded(), s.errorRows(), s.promptsKept(), s.modelLoads(), out);
+        } finally {
+            spark.stop();
+        }
+        return 0;
+    }
+}
