@@ -44,6 +44,13 @@ public record ModelConfig(
         return hiddenSize / numHeads;
     }
 
+    /** The same architecture with only the first {@code n} layers (a truncated draft model). */
+    public ModelConfig withLayers(int n) {
+        return new ModelConfig(modelType, vocabSize, hiddenSize, n, numHeads, numKvHeads, intermediateSize, maxPositions,
+                normEps, ropeTheta, windowSize, java.util.Arrays.copyOf(localLayers, n), activation, tieWordEmbeddings,
+                eosTokenId, bosTokenId, torchDtype);
+    }
+
     public static ModelConfig read(Path configJson) {
         if (!Files.isRegularFile(configJson)) {
             throw new CheckpointException(configJson + ": missing config.json (not a Hugging Face checkpoint folder)");

@@ -28,7 +28,8 @@ public final class Models {
         return build(config, new RandomWeights(seed, std), device, dtype);
     }
 
-    static CausalLM build(ModelConfig config, WeightSource source, String device, String dtype) {
+    /** A model of {@code config} from any weight source (e.g. {@link DerivedWeights}). */
+    public static CausalLM build(ModelConfig config, WeightSource source, String device, String dtype) {
         Device dev = parseDevice(device);
         DataType dt = parseDtype(dtype, dev);
         NDManager manager = NDManager.newBaseManager(dev, "PyTorch");

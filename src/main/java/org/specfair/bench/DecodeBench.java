@@ -1,0 +1,148 @@
+package org.specfair.bench;
+
+import org.specfair.decode.DecodeConfig;
+import org.specfair.decode.DecodeRequest;
+import org.specfair.decode.Decoder;
+import org.specfair.decode.Generation;
+import org.specfair.decode.Mode;
+import org.specfair.decode.Schedule;
+import org.specfair.lm.CausalLM;
+import org.specfair.lm.DerivedWeights;
+import org.specfair.lm.ModelConfig;
+import org.specfair.lm.Models;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * {@code jobs/bench decode}: speculative vs main-only decoding on a pair with a realistic cost ratio
+ * (main: gpt-neo-125M shapes, random weights; assistant: its first layers plus noise, so it agrees
+ * often). Prints measured alpha and cost ratio c, the speedup Leviathan et al. predict from them,
+ * the measured speedup, then batch-16 throughput (batching is the baseline a study is up against)
+ * and the scoring pass's share of the time. Options: --quick, --layers-kept N, --noise S, --k K.
+ */
+public final class DecodeBench {
+    public static void main(String[] args) {
+        boolean quick = List.of(args).contains("--quick");
+        int keep = intArg(args, "--layers-kept", 2);
+        double noise = doubleArg(args, "--noise", 0.002);
+        int k = intArg(args, "--k", 4);
+        int newTokens = quick ? 16 : 32;
+        int prompts1 = quick ? 3 : 6;
+        ModelConfig mainCfg = EngineShapes.gptNeo125M();
+        System.out.printf(Locale.ROOT, "decode bench: main gpt-neo-125M shapes (random), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens%n",
+                keep, noise, k, newTokens);
+        try (CausalLM main = Models.random(mainCfg, 1, "cpu", "float32");
+             CausalLM assistant = Models.build(mainCfg.withLayers(keep), new DerivedWeights(main, keep, noise, 2), "cpu", "float32")) {
+            List<DecodeRequest> single = prompts(prompts1, 12, mainCfg.vocabSize(), 5);
+            DecodeConfig base = DecodeConfig.greedy(newTokens).withSchedule(Schedule.CONSTANT, k);
+            warmUp(main, assistant, base);
+
+            Run mainOnly = timeEach(new Decoder(main, assistant, base.withMode(Mode.MAIN_ONLY)), single, 1, false);
+            Run draftOnly = timeEach(new Decoder(main, assistant, base.withMode(Mode.ASSISTANT_ONLY)), single, 1, false);
+            Run spec = timeEach(new Decoder(main, assistant, base), single, 1, false);
+            double c = mainOnly.tokensPerSec() / draftOnly.tokensPerSec();
+            double alpha = spec.alpha();
+            double predicted = (1 - Math.pow(alpha, k + 1)) / ((1 - alpha) * (k * c + 1));
+            double measured = spec.tokensPerSec() / mainOnly.tokensPerSec();
+            System.out.printf(Locale.ROOT, "batch 1   main-only        %8.2f tokens/s%n", mainOnly.tokensPerSec());
+            System.out.printf(Locale.ROOT, "batch 1   assistant-only   %8.2f tokens/s   -> cost ratio c = %.3f%n", draftOnly.tokensPerSec(), c);
+            System.out.printf(Locale.ROOT, "batch 1   speculative      %8.2f tokens/s   alpha = %.3f, tokens/round = %.2f%n",
+                    spec.tokensPerSec(), alpha, spec.tokensPerRound());
+            System.out.printf(Locale.ROOT, "speedup   predicted (1-a^(k+1))/((1-a)(kc+1)) = %.3f, measured = %.3f, measured/predicted = %.3f%n",
+                    predicted, measured, measured / predicted);
+
+            List<DecodeRequest> many = prompts(16, 12, mainCfg.vocabSize(), 6);
+            Run main16 = timeEach(new Decoder(main, assistant, base.withMode(Mode.MAIN_ONLY)), many, 16, false);
+            Run spec16 = timeEach(new Decoder(main, assistant, base), many, 16, false);
+            Run spec16scored = timeEach(new Decoder(main, assistant, base), many, 16, true);
+            double scoreShare = (spec16scored.seconds - spec16.seconds) / spec16.seconds;
+            System.out.printf(Locale.ROOT, "batch 16  main-only        %8.2f tokens/s   (%.2fx batch 1)%n", main16.tokensPerSec(), main16.tokensPerSec() / mainOnly.tokensPerSec());
+            System.out.printf(Locale.ROOT, "batch 16  speculative      %8.2f tokens/s   (%.2fx batch-1 speculative; target >= 4x)%n",
+                    spec16.tokensPerSec(), spec16.tokensPerSec() / spec.tokensPerSec());
+            System.out.printf(Locale.ROOT, "scoring pass: %.1f%% of batch-16 generation time (target <= 20%%)%n", 100 * scoreShare);
+            System.out.printf(Locale.ROOT, "{\"bench\":\"decode\",\"k\":%d,\"alpha\":%.4f,\"c\":%.4f,\"predicted_speedup\":%.4f,\"measured_speedup\":%.4f,"
+                            + "\"main_tps_b1\":%.3f,\"spec_tps_b1\":%.3f,\"main_tps_b16\":%.3f,\"spec_tps_b16\":%.3f,\"spec_b16_over_b1\":%.3f,\"score_share\":%.4f}%n",
+                    k, alpha, c, predicted, measured, mainOnly.tokensPerSec(), spec.tokensPerSec(), main16.tokensPerSec(),
+                    spec16.tokensPerSec(), spec16.tokensPerSec() / spec.tokensPerSec(), scoreShare);
+        }
+    }
+
+    /** Totals of one timed configuration. */
+    record Run(double seconds, long tokens, long accepted, long tested, long rounds) {
+        double tokensPerSec() {
+            return tokens / seconds;
+        }
+
+        /** Per-token acceptance probability: accepted / (accepted + first rejections). */
+        double alpha() {
+            return tested == 0 ? Double.NaN : (double) accepted / tested;
+        }
+
+        double tokensPerRound() {
+            return rounds == 0 ? Double.NaN : (double) tokens / rounds;
+        }
+    }
+
+    static Run timeEach(Decoder decoder, List<DecodeRequest> prompts, int batch, boolean score) {
+        long t0 = System.nanoTime();
+        List<Generation> gens = new ArrayList<>();
+        for (int from = 0; from < prompts.size(); from += batch) {
+            gens.addAll(decoder.generate(prompts.subList(from, Math.min(prompts.size(), from + batch)), score));
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long tokens = 0;
+        long accepted = 0;
+        long tested = 0;
+        long rounds = 0;
+        for (Generation g : gens) {
+            tokens += g.completionIds().length;
+            accepted += g.accepted();
+            rounds += g.rounds().size();
+            // A draft token was "tested" if it was accepted or it was the first rejection of its round.
+            for (var r : g.rounds()) {
+                tested += Math.min(r.proposed().length, r.emitted().length);
+            }
+        }
+        return new Run(secs, tokens, accepted, tested, rounds);
+    }
+
+    static void warmUp(CausalLM main, CausalLM assistant, DecodeConfig cfg) {
+        List<DecodeRequest> w = prompts(2, 8, main.config().vocabSize(), 99);
+        new Decoder(main, assistant, cfg).generate(w, true);
+        new Decoder(main, assistant, cfg.withMode(Mode.MAIN_ONLY)).generate(w, false);
+    }
+
+    static List<DecodeRequest> prompts(int n, int len, int vocab, long seed) {
+        Random rnd = new Random(seed);
+        List<DecodeRequest> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] ids = new int[len];
+            for (int j = 0; j < len; j++) {
+                ids[j] = rnd.nextInt(vocab - 1);
+            }
+            out.add(new DecodeRequest(ids, i));
+        }
+        return out;
+    }
+
+    static int intArg(String[] args, String name, int dflt) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return dflt;
+    }
+
+    static double doubleArg(String[] args, String name, double dflt) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Double.parseDouble(args[i + 1]);
+            }
+        }
+        return dflt;
+    }
+}
