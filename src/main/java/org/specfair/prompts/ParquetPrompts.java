@@ -11,6 +11,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -34,6 +35,7 @@ final class ParquetPrompts {
 
     /** Prompts with ids from the id column or null (derived later); sourceRow is the row within its part file. */
     static List<Prompt> read(SparkSession spark, String path, PromptColumns cols) {
+        requireExists(spark, path);
         Dataset<Row> table;
         try {
             table = spark.read().parquet(path);
@@ -75,6 +77,18 @@ final class ParquetPrompts {
             prompts.add(PromptRow.build(cols, values::get, r.getString(fileCol), r.getLong(fileCol + 1) + 1));
         }
         return prompts;
+    }
+
+    /** Checked through Hadoop first (any scheme: file, hdfs, s3a), so a typo gives one line, not Spark's stack trace. */
+    private static void requireExists(SparkSession spark, String path) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+            if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+                throw new PromptFileException(path + ": missing file");
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PromptFileException(path + ": cannot check the path: " + oneLine(e.getMessage()), e);
+        }
     }
 
     /** Backticks, so column names with dots or spaces are taken literally. */

@@ -128,10 +128,11 @@ class HonestTemplatesTest {
 
     @Test
     void explicitFileMustMatchSelection() {
+        Path binary = HonestFiles.binary();
         PromptFileException e = assertThrows(PromptFileException.class,
-                () -> HonestTemplates.load(List.of(HonestFiles.binary()), "queer_nonqueer"));
+                () -> HonestTemplates.load(List.of(binary), "queer_nonqueer"));
         assertTrue(e.getMessage().contains("is the HONEST binary set, but the selection is 'queer_nonqueer'"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> HonestTemplates.load(List.of(HonestFiles.binary()), "gender"));
+        assertThrows(IllegalArgumentException.class, () -> HonestTemplates.load(List.of(binary), "gender"));
     }
 
     @Test
