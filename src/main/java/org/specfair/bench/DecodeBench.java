@@ -10,6 +10,7 @@ import org.specfair.lm.CausalLM;
 import org.specfair.lm.DerivedWeights;
 import org.specfair.lm.ModelConfig;
 import org.specfair.lm.Models;
+import org.specfair.lm.RandomWeights;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,13 +29,14 @@ public final class DecodeBench {
         boolean quick = List.of(args).contains("--quick");
         int keep = intArg(args, "--layers-kept", 2);
         double noise = doubleArg(args, "--noise", 0.002);
+        double embeddingStd = doubleArg(args, "--embedding-std", 0.3);
         int k = intArg(args, "--k", 4);
         int newTokens = quick ? 16 : 32;
         int prompts1 = quick ? 3 : 6;
         ModelConfig mainCfg = EngineShapes.gptNeo125M();
-        System.out.printf(Locale.ROOT, "decode bench: main gpt-neo-125M shapes (random), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens%n",
-                keep, noise, k, newTokens);
-        try (CausalLM main = Models.random(mainCfg, 1, "cpu", "float32");
+        System.out.printf(Locale.ROOT, "decode bench: main gpt-neo-125M shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens%n",
+                embeddingStd, keep, noise, k, newTokens);
+        try (CausalLM main = Models.build(mainCfg, new RandomWeights(1, 0.02, embeddingStd), "cpu", "float32");
              CausalLM assistant = Models.build(mainCfg.withLayers(keep), new DerivedWeights(main, keep, noise, 2), "cpu", "float32")) {
             List<DecodeRequest> single = prompts(prompts1, 12, mainCfg.vocabSize(), 5);
             DecodeConfig base = DecodeConfig.greedy(newTokens).withSchedule(Schedule.CONSTANT, k);

@@ -12,12 +12,10 @@ import java.util.List;
 /**
  * The teacher-forced scoring pass: both models read prompt + completion once (no cache), and at
  * every emitted position their full next-token distributions are compared on the device
- * (KL both ways, Jensen-Shannon, total variation, alpha = sum(min(p, q)), entropies, argmax
- * agreement). Only {@code B x N} numbers per metric come back to the host.
+ * (KL both ways, Jensen-Shannon, total variation, alpha = sum(min(p, q)) = 1 - TV, entropies,
+ * argmax agreement). Only {@code B x N} numbers per metric come back to the host.
  */
 final class DivergenceScorer {
-    private static final double LN2 = Math.log(2);
-
     private final CausalLM main;
     private final CausalLM assistant;
     private final double temperature;
@@ -59,15 +57,19 @@ final class DivergenceScorer {
             lq = lq.toDevice(lp.getDevice(), false);
             NDArray p = lp.exp();
             NDArray q = lq.exp();
-            NDArray mx = lp.maximum(lq);
-            NDArray lm = mx.add(lp.sub(mx).exp().add(lq.sub(mx).exp()).log()).sub(LN2); // log((p + q) / 2)
-            float[] klPQ = p.mul(lp.sub(lq)).sum(new int[] {-1}).toFloatArray();
-            float[] klQP = q.mul(lq.sub(lp)).sum(new int[] {-1}).toFloatArray();
-            float[] js = p.mul(lp.sub(lm)).sum(new int[] {-1}).add(q.mul(lq.sub(lm)).sum(new int[] {-1})).mul(0.5).toFloatArray();
-            float[] tv = p.sub(q).abs().sum(new int[] {-1}).mul(0.5).toFloatArray();
-            float[] alpha = p.minimum(q).sum(new int[] {-1}).toFloatArray();
-            float[] hP = p.mul(lp).sum(new int[] {-1}).neg().toFloatArray();
-            float[] hQ = q.mul(lq).sum(new int[] {-1}).neg().toFloatArray();
+            NDArray d = lp.sub(lq);                                       // log p - log q
+            NDArray pLogP = p.mul(lp);
+            NDArray qLogQ = q.mul(lq);
+            NDArray sum = p.add(q);                                       // 2m
+            // log m, floored so that positions where both probabilities underflow give 0 * finite = 0.
+            NDArray logM = sum.mul(0.5).maximum(Float.MIN_NORMAL).log();
+            int[] last = {-1};
+            float[] klPQ = p.mul(d).sum(last).toFloatArray();
+            float[] klQP = q.mul(d).sum(last).neg().toFloatArray();
+            float[] js = pLogP.add(qLogQ).sub(sum.mul(logM)).sum(last).mul(0.5).toFloatArray();
+            float[] tv = p.sub(q).abs().sum(last).mul(0.5).toFloatArray();
+            float[] hP = pLogP.sum(last).neg().toFloatArray();
+            float[] hQ = qLogQ.sum(last).neg().toFloatArray();
             float[] pTok = lp.gather(tok, 2).exp().toFloatArray();
             float[] qTok = lq.gather(tok, 2).exp().toFloatArray();
             long[] amP = lp.argMax(-1).toType(DataType.INT64, false).toLongArray();
@@ -78,7 +80,7 @@ final class DivergenceScorer {
                 for (int i = 0; i < row.emitted(); i++) {
                     int j = r * n + i;
                     list.add(new TokenDivergence(row.prompt.length + i, (int) tokens[j], row.sources.get(i),
-                            pTok[j], qTok[j], klPQ[j], klQP[j], js[j], tv[j], alpha[j], hP[j], hQ[j], amP[j] == amQ[j]));
+                            pTok[j], qTok[j], klPQ[j], klQP[j], js[j], tv[j], 1.0 - tv[j], hP[j], hQ[j], amP[j] == amQ[j]));
                 }
                 out.add(list);
             }

@@ -14,10 +14,21 @@ import java.util.SplittableRandom;
 public final class RandomWeights implements WeightSource {
     private final long seed;
     private final double std;
+    private final double embeddingStd;
 
     public RandomWeights(long seed, double std) {
+        this(seed, std, std);
+    }
+
+    /**
+     * A larger {@code embeddingStd} makes the token embedding (tied to the LM head) dominate the
+     * residual stream, so the model's predictions are peaked and its first layers already decide
+     * most of them: the benchmarks' stand-in for a trained model whose small draft agrees often.
+     */
+    public RandomWeights(long seed, double std, double embeddingStd) {
         this.seed = seed;
         this.std = std;
+        this.embeddingStd = embeddingStd;
     }
 
     @Override
@@ -50,6 +61,7 @@ public final class RandomWeights implements WeightSource {
             }
         } else {
             SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ name.hashCode());
+            double std = name.equals("wte.weight") || name.equals("embed_tokens.weight") ? embeddingStd : this.std;
             for (long i = 0; i < n; i += 2) {
                 // Box-Muller: two normals per pair of uniforms.
                 double u1 = 1.0 - rnd.nextDouble();
