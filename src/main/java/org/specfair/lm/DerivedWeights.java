@@ -54,11 +54,23 @@ public final class DerivedWeights implements WeightSource {
         return t.transposed() ? new long[] {s[1], s[0]} : s; // as stored in a checkpoint
     }
 
+    /** The parameter's values in checkpoint orientation, copied to the host (no arrays left in the model's manager). */
+    private static float[] hostFloats(Weights.Taken t) {
+        try (ai.djl.ndarray.NDManager scope = t.array().getManager().newSubManager()) {
+            NDArray a = t.array().toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
+            a.attach(scope);
+            if (t.transposed()) {
+                a = a.transpose();
+                a.attach(scope);
+            }
+            return a.toFloatArray();
+        }
+    }
+
     @Override
     public ByteBuffer float32(String name, long[] shape) {
         Weights.Taken t = params.get(name);
-        NDArray a = t.transposed() ? t.array().transpose() : t.array();
-        float[] v = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        float[] v = hostFloats(t);
         SplittableRandom rnd = new SplittableRandom(seed ^ name.hashCode());
         boolean perturb = noise > 0 && !name.endsWith(".bias") && !name.contains("norm") && !name.contains("ln_");
         ByteBuffer out = ByteBuffer.allocateDirect(v.length * 4).order(ByteOrder.nativeOrder());
