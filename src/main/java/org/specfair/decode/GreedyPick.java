@@ -13,6 +13,9 @@ record GreedyPick(int[] token, double[] logProb) {
         for (int i = 0; i < am.length; i++) {
             tok[i] = (int) am[i];
             lp[i] = mx[i];
+            if (Float.isNaN(mx[i])) {
+                throw new NanLogitsException(i);
+            }
         }
         return new GreedyPick(tok, lp);
     }

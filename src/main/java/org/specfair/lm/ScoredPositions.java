@@ -31,7 +31,11 @@ public record ScoredPositions(int[][] argmax, double[][] logProb) {
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
                 argmax[r][j] = (int) am[r * t + j];
-                logProb[r][j] = j < tokens[r].length && tokens[r][j] >= 0 ? lp[r * t + j] : Double.NaN;
+                boolean wanted = j < tokens[r].length && tokens[r][j] >= 0;
+                logProb[r][j] = wanted ? lp[r * t + j] : Double.NaN;
+                if (wanted && Float.isNaN(lp[r * t + j])) {
+                    throw new IllegalStateException("model produced NaN logits (batch row " + r + "); check the checkpoint's weights");
+                }
             }
         }
         return new ScoredPositions(argmax, logProb);
