@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "specfair", mixinStandardHelpOptions = true, version = "specfair 0.1.0",
         description = "Speculative decoding fairness toolkit.",
-        subcommands = {LogitsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LogitsCommand.class, MakeCheckpointCommand.class, CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));
