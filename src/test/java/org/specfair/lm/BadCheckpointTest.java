@@ -12,7 +12,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -240,8 +239,7 @@ class BadCheckpointTest {
         Path dir = copy(golden);
         Path st = dir.resolve("model.safetensors");
         SafetensorsEdit e = SafetensorsEdit.read(st);
-        List<String> names = new ArrayList<>();
-        e.tensorNames().forEach(names::add);
+        List<String> names = e.tensorNames();
         List<List<String>> halves = List.of(names.subList(0, names.size() / 2), names.subList(names.size() / 2, names.size()));
         Map<String, String> weightMap = new TreeMap<>();
         for (int i = 0; i < 2; i++) {

@@ -11,9 +11,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Iterator;
+import java.util.List;
 
 /**
  * Byte-level surgery on a safetensors file for fault tests: the header as editable JSON and the data
@@ -63,13 +64,12 @@ final class SafetensorsEdit {
         write(file, h, out.toByteArray());
     }
 
-    Iterable<String> tensorNames() {
-        return () -> {
-            Iterator<String> it = header.fieldNames();
-            return java.util.stream.StreamSupport.stream(
-                    java.util.Spliterators.spliteratorUnknownSize(it, 0), false)
-                    .filter(n -> !n.equals("__metadata__")).iterator();
-        };
+    /** Tensor names in header order, without __metadata__. */
+    List<String> tensorNames() {
+        List<String> names = new ArrayList<>();
+        header.fieldNames().forEachRemaining(names::add);
+        names.remove("__metadata__");
+        return names;
     }
 
     private static void write(Path file, ObjectNode header, byte[] data) throws IOException {
