@@ -1,6 +1,7 @@
 package org.specfair.lm;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.LibUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -47,6 +48,11 @@ final class HfTokenizer implements TextTokenizer {
 
     static TextTokenizer fromJson(Path json) {
         int vocabSize = countIds(json);
+        try {
+            LibUtils.checkStatus(); // a native library that will not load is not the file's fault: say so apart
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("DJL tokenizers native library unavailable: " + e.getMessage(), e);
+        }
         try {
             return new HfTokenizer(HuggingFaceTokenizer.newInstance(json, EXACT), vocabSize);
         } catch (IOException e) {
