@@ -14,7 +14,7 @@ specfair_build() {
 # Java 17 module openings Spark needs, DJL offline (nothing is downloaded at run time), log4j2 config.
 specfair_jvm_flags() {
   local root="$1"
-  echo "-Dai.djl.offline=true -Dlog4j2.configurationFile=$root/conf/log4j2.xml -Xss4m" \
+  echo "-Dai.djl.offline=true -Doffline=true -Dlog4j2.configurationFile=$root/conf/log4j2.xml -Xss4m" \
        "--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED" \
        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED" \
        "--add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED" \
