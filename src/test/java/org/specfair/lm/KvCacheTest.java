@@ -240,6 +240,31 @@ class KvCacheTest {
         }
     }
 
+    // ---- memory ----
+
+    /** Everything a pass creates lives in its scope (or the cache): the weights' manager does not grow. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "neo-random", "llama-gqa-random"})
+    void passesLeaveNothingInTheModelsManager(String name) {
+        CausalLM m = model(name);
+        try (NDManager warm = m.manager().newSubManager(); KvCache cache = m.newCache(1)) {
+            m.lastLogits(warm, new int[][] {{1, 2, 3}}, cache); // first use may cache constants
+        }
+        int before = m.manager().getManagedArrays().size();
+        try (NDManager scope = m.manager().newSubManager(); KvCache cache = m.newCache(2)) {
+            m.logits(scope, new int[][] {{1, 2, 3}, {4}}, null);
+            for (int step = 0; step < 40; step++) {
+                try (NDManager stepScope = scope.newSubManager()) {
+                    m.lastLogits(stepScope, new int[][] {{step % VOCAB}, {}}, cache);
+                }
+                cache.truncate(0, Math.min(cache.length(0), 3));
+            }
+            int during = m.manager().getManagedArrays().size() - before;
+            assertTrue(during < 400, name + ": " + during + " arrays held by the cache and the open scope");
+        }
+        assertEquals(before, m.manager().getManagedArrays().size(), name + ": arrays leaked into the model's manager");
+    }
+
     // ---- bad input ----
 
     @ParameterizedTest
