@@ -59,6 +59,28 @@ final class RowState {
         }
     }
 
+    /** Indices of the rows still decoding. */
+    static int[] unfinished(List<RowState> rows) {
+        return java.util.stream.IntStream.range(0, rows.size()).filter(i -> !rows.get(i).done).toArray();
+    }
+
+    /**
+     * Whether to drop finished rows from the batch (and its caches): once a quarter of it is done,
+     * or all of it. Finished rows would otherwise keep costing compute in every later pass.
+     */
+    static boolean worthDropping(int batch, int live) {
+        int done = batch - live;
+        return done > 0 && (live == 0 || done * 4 >= batch);
+    }
+
+    static List<RowState> select(List<RowState> rows, int[] keep) {
+        List<RowState> out = new ArrayList<>(keep.length);
+        for (int i : keep) {
+            out.add(rows.get(i));
+        }
+        return out;
+    }
+
     int[] completion() {
         return Arrays.copyOfRange(seq, prompt.length, length);
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.KvCache;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Batched plain decoding with one model (main-only or assistant-only mode): one token per row per step. */
@@ -23,12 +24,14 @@ final class SingleModelDecoder {
         this.sampler = cfg.sampling() ? new Sampler(cfg.temperature(), cfg.topK(), cfg.topP()) : null;
     }
 
-    void run(List<RowState> rows) {
-        int b = rows.size();
+    void run(List<RowState> all) {
+        List<RowState> rows = new ArrayList<>(all);
         int vocab = model.config().vocabSize();
-        try (NDManager scope = model.manager().newSubManager(); KvCache cache = model.newCache(b)) {
+        KvCache cache = model.newCache(rows.size());
+        try (NDManager scope = model.manager().newSubManager()) {
             SpeculativeDecoder.prefill(rows, model, cache);
-            while (rows.stream().anyMatch(r -> !r.done)) {
+            while (!rows.isEmpty()) {
+                int b = rows.size();
                 int[][] feed = new int[b][];
                 for (int r = 0; r < b; r++) {
                     RowState row = rows.get(r);
@@ -52,7 +55,14 @@ final class SingleModelDecoder {
                         row.emit(x, source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
                     }
                 }
+                int[] live = RowState.unfinished(rows);
+                if (RowState.worthDropping(rows.size(), live.length)) {
+                    cache = cache.keepRows(live);
+                    rows = RowState.select(rows, live);
+                }
             }
+        } finally {
+            cache.close();
         }
     }
 }

@@ -6,6 +6,7 @@ import org.specfair.lm.CausalLM;
 import org.specfair.lm.KvCache;
 import org.specfair.lm.ScoredPositions;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -42,18 +43,27 @@ final class SpeculativeDecoder {
         this.sampler = cfg.sampling() ? new Sampler(cfg.temperature(), cfg.topK(), cfg.topP()) : null;
     }
 
-    void run(List<RowState> rows) {
-        int b = rows.size();
-        try (NDManager scope = main.manager().newSubManager();
-             KvCache mainCache = main.newCache(b);
-             KvCache draftCache = assistant.newCache(b)) {
+    void run(List<RowState> all) {
+        List<RowState> rows = new ArrayList<>(all);
+        KvCache mainCache = main.newCache(rows.size());
+        KvCache draftCache = assistant.newCache(rows.size());
+        try (NDManager scope = main.manager().newSubManager()) {
             prefill(rows, main, mainCache);
             prefill(rows, assistant, draftCache);
-            while (rows.stream().anyMatch(r -> !r.done)) {
+            while (!rows.isEmpty()) {
                 try (NDManager round = scope.newSubManager()) {
                     round(round, rows, mainCache, draftCache);
                 }
+                int[] live = RowState.unfinished(rows);
+                if (RowState.worthDropping(rows.size(), live.length)) {
+                    mainCache = mainCache.keepRows(live);
+                    draftCache = draftCache.keepRows(live);
+                    rows = RowState.select(rows, live);
+                }
             }
+        } finally {
+            mainCache.close();
+            draftCache.close();
         }
     }
 

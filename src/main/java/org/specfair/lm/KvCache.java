@@ -27,6 +27,7 @@ public final class KvCache implements AutoCloseable {
     /** Slots allocated on first use, at least. */
     private static final int MIN_CAPACITY = 64;
 
+    private final NDManager parent;
     private final NDManager manager;
     private final int rows;
     /** Per layer {@code [B, kvHeads, capacity, headDim]}; slots at or beyond {@link #columns} are unused. */
@@ -37,6 +38,7 @@ public final class KvCache implements AutoCloseable {
     private final int[] length;
 
     public KvCache(NDManager parent, int rows, int layers) {
+        this.parent = parent;
         this.manager = parent.newSubManager();
         this.rows = rows;
         this.keys = new NDArray[layers];
@@ -170,6 +172,38 @@ public final class KvCache implements AutoCloseable {
             old.close();
         }
         return buffer;
+    }
+
+    /**
+     * A cache holding only rows {@code keep} (in that order), for a batch whose other rows have
+     * finished: they no longer cost compute in later passes. This cache is closed.
+     */
+    public KvCache keepRows(int[] keep) {
+        KvCache out = new KvCache(parent, keep.length, keys.length);
+        out.columns = columns;
+        for (int i = 0; i < keep.length; i++) {
+            out.slotPos[i] = slotPos[keep[i]];
+            out.length[i] = length[keep[i]];
+        }
+        if (keys[0] != null && keep.length > 0) {
+            long[] index = new long[keep.length];
+            for (int i = 0; i < keep.length; i++) {
+                index[i] = keep[i];
+            }
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray idx = scope.create(index, new Shape(keep.length, 1, 1, 1));
+                for (int l = 0; l < keys.length; l++) {
+                    Shape s = keys[l].getShape();
+                    NDArray target = idx.broadcast(new Shape(keep.length, s.get(1), s.get(2), s.get(3)));
+                    out.keys[l] = keys[l].gather(target, 0);
+                    out.values[l] = values[l].gather(target, 0);
+                    out.keys[l].attach(out.manager);
+                    out.values[l].attach(out.manager);
+                }
+            }
+        }
+        close();
+        return out;
     }
 
     /** Records the positions of the slots appended by the pass that just finished. */
