@@ -41,10 +41,18 @@ public final class EngineBench {
                 "gelu_new", true, 50256, 50256, "float32");
     }
 
-    /** Iteration counts; --quick roughly halves the run. */
-    record Plan(int warmup, int iters, int decodeSteps, int fullIters) {
+    /**
+     * Iteration counts; --quick roughly halves the run. {@code modelWarmup} decode steps run once
+     * before anything on the model is timed (the JIT is still compiling the engine's Java side then).
+     */
+    record Plan(int warmup, int iters, int decodeSteps, int fullIters, int modelWarmup) {
         static Plan of(boolean quick) {
-            return quick ? new Plan(2, 5, 8, 1) : new Plan(3, 15, 20, 3);
+            return quick ? new Plan(2, 5, 8, 1, 10) : new Plan(3, 15, 20, 3, 30);
+        }
+
+        /** Average context of a cached decode measurement that starts at {@code context} (it grows a token per step). */
+        double midContext(int context) {
+            return context + (warmup + decodeSteps) / 2.0;
         }
     }
 
@@ -55,23 +63,33 @@ public final class EngineBench {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
-                case "--threads" -> System.setProperty("ai.djl.pytorch.num_threads", args[++i]);
-                default -> {
-                    System.err.println("usage: jobs/bench engine [--quick] [--threads N]");
-                    System.exit(2);
+                case "--threads" -> {
+                    if (i + 1 == args.length || !args[i + 1].matches("[1-9][0-9]*")) {
+                        usage();
+                    }
+                    System.setProperty("ai.djl.pytorch.num_threads", args[++i]);
                 }
+                default -> usage();
             }
         }
         new EngineBench().run(Plan.of(quick));
+    }
+
+    private static void usage() {
+        System.err.println("usage: jobs/bench engine [--quick] [--threads N]");
+        System.exit(2);
     }
 
     void run(Plan plan) {
         long start = System.nanoTime();
         json.put("bench", "engine");
         Engine engine = Engine.getEngine("PyTorch");
+        String waitPolicy = System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset (active)");
         line("engine", engine.getEngineName() + " " + engine.getVersion() + ", intra-op threads "
-                + ai.djl.pytorch.jni.JniUtils.getNumThreads() + ", " + Runtime.getRuntime().availableProcessors() + " cpus", "");
+                + ai.djl.pytorch.jni.JniUtils.getNumThreads() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cpus, OMP_WAIT_POLICY " + waitPolicy, "");
         json.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        json.put("omp_wait_policy", waitPolicy);
 
         // (a) the roofline's two terms, measured now on this machine.
         double gemmGflops = gemmGflops(1024, plan);
@@ -87,6 +105,7 @@ public final class EngineBench {
             line("build gpt-neo-125M shapes (random)", ms(System.nanoTime() - t0), "ms");
             StepCost cost = StepCost.of(config);
             line("weights read per step", cost.weightBytes / 1e6, "MB");
+            cachedStepMs(model, 1, CONTEXTS[0], new Plan(plan.modelWarmup, 0, 1, 0, 0));
 
             // (b) cached decode vs full recomputation at two contexts; (d) against the roofline.
             Map<String, Object> cached = new LinkedHashMap<>();
@@ -94,7 +113,7 @@ public final class EngineBench {
             Map<String, Object> ratios = new LinkedHashMap<>();
             for (int context : CONTEXTS) {
                 double stepMs = cachedStepMs(model, 1, context, plan);
-                double midContext = context + (plan.warmup + plan.decodeSteps) / 2.0;
+                double midContext = plan.midContext(context);
                 double roofMs = cost.rooflineMs(1, midContext, gemmGflops, gemvGbps);
                 double gflops = cost.flops(1, midContext) / (stepMs * 1e6);
                 line("cached decode, batch 1, context " + context, stepMs, String.format(Locale.ROOT,
@@ -117,7 +136,7 @@ public final class EngineBench {
             double b1 = 1000.0 / (Double) cached.get(String.valueOf(CONTEXTS[0]));
             double b8Ms = cachedStepMs(model, 8, CONTEXTS[0], plan);
             double b8 = 8000.0 / b8Ms;
-            double roof8 = cost.rooflineMs(8, CONTEXTS[0], gemmGflops, gemvGbps);
+            double roof8 = cost.rooflineMs(8, plan.midContext(CONTEXTS[0]), gemmGflops, gemvGbps);
             line("cached decode, batch 1, context " + CONTEXTS[0], b1, "tokens/s");
             line("cached decode, batch 8, context " + CONTEXTS[0], b8, String.format(Locale.ROOT,
                     "tokens/s  (%.1f ms/step; %.2fx roofline)", b8Ms, b8Ms / roof8));

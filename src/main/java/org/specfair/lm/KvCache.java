@@ -17,9 +17,9 @@ import java.util.Arrays;
  * position thrown away by {@link #truncate}). Attention masks are built from these positions, so
  * rows advance independently: speculative decoding appends k+1 slots, then truncates each row
  * back to its own accepted length. When more than half of the slots are dead the cache is
- * compacted (one gather per layer), which keeps memory proportional to the longest live row.
+ * compacted (one gather per layer), which keeps the slots attended to proportional to the longest live row.
  *
- * <p>Storage is allocated ahead (capacity doubles when full) and each pass writes its slots in
+ * <p>Storage is allocated ahead (a quarter more than needed when full) and each pass writes its slots in
  * place, so a decode step copies only its own keys and values. Concatenating instead would copy
  * (and, on CPU, freshly allocate and page-fault) the whole cache of every layer at every step.
  */
@@ -128,7 +128,7 @@ public final class KvCache implements AutoCloseable {
     private void moveSlots(long[] index, int live) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray idx = scope.create(index, new Shape(rows, 1, live, 1));
-            NDIndex kept = new NDIndex(":, :, :{}", live);
+            NDIndex kept = slots(0, live);
             for (int l = 0; l < keys.length; l++) {
                 Shape s = keys[l].getShape();
                 NDArray target = idx.broadcast(new Shape(rows, s.get(1), live, s.get(3)));
@@ -152,22 +152,25 @@ public final class KvCache implements AutoCloseable {
             keys[layer] = grow(keys[layer], k, end);
             values[layer] = grow(values[layer], v, end);
         }
-        NDIndex fresh = new NDIndex(":, :, {}:{}", columns, end);
+        NDIndex fresh = slots(columns, end);
         keys[layer].set(fresh, k);
         values[layer].set(fresh, v);
-        NDIndex used = new NDIndex(":, :, :{}", end);
+        NDIndex used = slots(0, end);
         return new NDArray[] {keys[layer].get(k.getManager(), used), values[layer].get(k.getManager(), used)};
     }
 
-    /** A larger buffer shaped like {@code like} holding {@code old}'s slots in use: capacity doubles, amortising the copy. */
+    /**
+     * A larger buffer shaped like {@code like} holding {@code old}'s slots in use. A quarter to spare
+     * makes growth geometric (the copies cost O(1) per slot) while wasting little memory at long contexts.
+     */
     private NDArray grow(NDArray old, NDArray like, int needed) {
-        long capacity = Math.max(MIN_CAPACITY, old == null ? needed : Math.max(needed, 2 * old.getShape().get(2)));
+        long capacity = Math.max(MIN_CAPACITY, needed + needed / 4);
         Shape s = like.getShape();
         NDArray buffer = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)), like.getDataType());
         if (old != null) {
-            NDIndex used = new NDIndex(":, :, :{}", columns);
-            try (NDArray slots = old.get(used)) {
-                buffer.set(used, slots);
+            NDIndex used = slots(0, columns);
+            try (NDArray inUse = old.get(used)) {
+                buffer.set(used, inUse);
             }
             old.close();
         }
@@ -204,6 +207,11 @@ public final class KvCache implements AutoCloseable {
         }
         close();
         return out;
+    }
+
+    /** Slots {@code [from, to)} of every row and head: {@code [:, :, from:to]} (built, not parsed: it runs twice per layer and step). */
+    private static NDIndex slots(long from, long to) {
+        return new NDIndex().addAllDim(2).addSliceDim(from, to);
     }
 
     /** Records the positions of the slots appended by the pass that just finished. */

@@ -74,6 +74,24 @@ class KvCacheTest {
         }
     }
 
+    /** Past the cache's first allocation (64 slots), so its storage grows several times along the way. */
+    @Test
+    void longDecodeThroughCacheGrowthEqualsFullRecompute() {
+        CausalLM m = model("llama-tiny");
+        int[] seq = randomIds(new SplittableRandom(6), m.config().maxPositions() - 3);
+        float[][] want = alone(m, seq);
+        try (NDManager scope = m.manager().newSubManager(); KvCache cache = m.newCache(2)) {
+            for (int fed = 0; fed < seq.length; fed += 7) {
+                int[] feed = Arrays.copyOfRange(seq, fed, Math.min(seq.length, fed + 7));
+                float[][][] got = rowLogits(m.logits(scope, new int[][] {feed, {fed % VOCAB}}, cache).toFloatArray(), 2, feed.length);
+                for (int j = 0; j < feed.length; j++) {
+                    assertClose(want[fed + j], got[0][j], "position " + (fed + j));
+                }
+            }
+            assertTrue(cache.columns() > 64, "columns " + cache.columns());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"neo-main-tiny", "llama-gqa-random"})
     void lastLogitsThroughCacheEqualFullRecompute(String name) {
