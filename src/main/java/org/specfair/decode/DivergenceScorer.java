@@ -26,6 +26,29 @@ final class DivergenceScorer {
         this.temperature = temperature;
     }
 
+    /**
+     * The main model's logits at the emitted positions as decoding computed them ({@code [B, n, V]},
+     * zero-padded), or null when some row lacks them. Decoding already ran the main model over exactly
+     * these prefixes (verification slots, or main-only steps), so its teacher-forced pass is skipped:
+     * it would recompute the same numbers (to float rounding) at the cost of the biggest model.
+     */
+    private static NDArray keptMainLogits(NDManager scope, List<RowState> rows, int n) {
+        ai.djl.ndarray.NDList perRow = new ai.djl.ndarray.NDList();
+        for (RowState row : rows) {
+            if (row.mainLogits == null || row.mainLogits.stream().mapToLong(a -> a.getShape().get(0)).sum() != row.emitted()) {
+                return null;
+            }
+            NDArray logits = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(row.mainLogits), 0); // (emitted, V)
+            if (row.emitted() < n) {
+                NDArray pad = scope.zeros(new Shape(n - row.emitted(), logits.getShape().get(1)), logits.getDataType(), logits.getDevice());
+                logits = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(logits, pad), 0);
+            }
+            logits.attach(scope);
+            perRow.add(logits);
+        }
+        return ai.djl.ndarray.NDArrays.stack(perRow, 0);
+    }
+
     List<List<TokenDivergence>> score(List<RowState> rows) {
         int b = rows.size();
         int[][] feed = new int[b][];
@@ -52,7 +75,11 @@ final class DivergenceScorer {
         List<List<TokenDivergence>> out = new ArrayList<>();
         try (NDManager scope = main.manager().newSubManager()) {
             NDArray tok = scope.create(tokens, new Shape(b, n, 1));
-            NDArray lp = main.logitsAt(scope, feed, null, slots).div(temperature).logSoftmax(-1);
+            NDArray mainLogits = keptMainLogits(scope, rows, n);
+            if (mainLogits == null) {
+                mainLogits = main.logitsAt(scope, feed, null, slots);
+            }
+            NDArray lp = mainLogits.div(temperature).logSoftmax(-1);
             NDArray lq = assistant.logitsAt(scope, feed, null, slots).div(temperature).logSoftmax(-1);
             lq = lq.toDevice(lp.getDevice(), false);
             NDArray p = lp.exp();

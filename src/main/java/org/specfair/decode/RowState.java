@@ -22,6 +22,11 @@ final class RowState {
     final List<Round> rounds = new ArrayList<>();
     final List<DraftToken> drafts = new ArrayList<>();
     final List<TokenSource> sources = new ArrayList<>();
+    /**
+     * The main model's logits {@code [m, V]} at the positions that produced this row's emitted tokens,
+     * chunk by chunk, kept (on the device) when the scoring pass will need them; null otherwise.
+     */
+    List<ai.djl.ndarray.NDArray> mainLogits;
 
     RowState(DecodeRequest req, int initialDraftLength) {
         this.prompt = req.promptIds();
@@ -79,6 +84,16 @@ final class RowState {
             out.add(rows.get(i));
         }
         return out;
+    }
+
+    /** Keeps rows {@code [from, from + count)} of this pass's logits {@code [T, V]} for the scoring pass. */
+    void keepMainLogits(ai.djl.ndarray.NDArray rowLogits, int from, int count, ai.djl.ndarray.NDManager keep) {
+        if (mainLogits == null || count == 0) {
+            return;
+        }
+        ai.djl.ndarray.NDArray slice = rowLogits.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(from, from + count)).duplicate();
+        slice.attach(keep);
+        mainLogits.add(slice);
     }
 
     int[] completion() {

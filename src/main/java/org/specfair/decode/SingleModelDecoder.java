@@ -15,8 +15,10 @@ final class SingleModelDecoder {
     private final int eos;
     private final TokenSource source;
     private final Sampler sampler;
+    private final NDManager keep;
 
-    SingleModelDecoder(CausalLM model, DecodeConfig cfg, int eos, TokenSource source) {
+    SingleModelDecoder(CausalLM model, DecodeConfig cfg, int eos, TokenSource source, NDManager keep) {
+        this.keep = keep;
         this.model = model;
         this.cfg = cfg;
         this.eos = eos;
@@ -53,6 +55,9 @@ final class SingleModelDecoder {
                         }
                         int x = sampler == null ? pick.token()[r] : Sampler.draw(sampler.distribution(host, r * vocab, vocab), row.rng);
                         row.emit(x, source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
+                        if (source == TokenSource.MAIN) {
+                            row.keepMainLogits(logits.get(r).expandDims(0), 0, 1, keep);
+                        }
                     }
                 }
                 int[] live = RowState.unfinished(rows);

@@ -28,14 +28,17 @@ final class SpeculativeDecoder {
     private final int eos;
     private final Sampler sampler;
     private final SamplingRule rule;
+    /** Where main logits kept for the scoring pass live (null: scoring off). */
+    private final NDManager keep;
 
     /** The acceptance rule used when sampling; an interface only so a test can prove a wrong rule is caught. */
     interface SamplingRule {
         Verifier.Verdict verify(int[] draft, double[][] p, double[][] q, java.util.SplittableRandom rng);
     }
 
-    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int eos, SamplingRule rule) {
+    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int eos, SamplingRule rule, NDManager keep) {
         this.rule = rule;
+        this.keep = keep;
         this.main = main;
         this.assistant = assistant;
         this.cfg = cfg;
@@ -95,7 +98,10 @@ final class SpeculativeDecoder {
         // 4. Append, crop the caches, adapt the draft length.
         for (int r = 0; r < b; r++) {
             if (!rows.get(r).done) {
-                accept(rows.get(r), draft.tokens[r], draft.q[r], v.verdicts[r], v.pOfDraft[r]);
+                RowState row = rows.get(r);
+                accept(row, draft.tokens[r], draft.q[r], v.verdicts[r], v.pOfDraft[r]);
+                // The main distributions of the emitted tokens were just computed: the scoring pass reuses them.
+                row.keepMainLogits(v.logits.get(r), v.offset[r], row.length - lengthBefore[r], keep);
                 // Both caches may hold rejected draft tokens: keep only what agrees with the new sequence.
                 int keep = lengthBefore[r] + v.verdicts[r].nMatches();
                 mainCache.truncate(r, Math.min(mainCache.length(r), keep));
@@ -104,8 +110,8 @@ final class SpeculativeDecoder {
         }
     }
 
-    /** Per row: the verifier's decision and the main probability of each draft token. */
-    private record Verification(Verifier.Verdict[] verdicts, double[][] pOfDraft) {}
+    /** Per row: the verifier's decision and the main probability of each draft token; the pass's logits and slot offsets. */
+    private record Verification(Verifier.Verdict[] verdicts, double[][] pOfDraft, NDArray logits, int[] offset) {}
 
     /**
      * One main forward over each row's uncached tail plus its draft; slot {@code offset + i} holds the
@@ -162,7 +168,7 @@ final class SpeculativeDecoder {
                 verdicts[r] = rule.verify(d, p, draft.qDist[r], row.rng);
             }
         }
-        return new Verification(verdicts, pOfDraft);
+        return new Verification(verdicts, pOfDraft, logits, offset);
     }
 
     /** Records the round in the row's trace and appends its emitted tokens (accepted prefix + the main model's next). */
