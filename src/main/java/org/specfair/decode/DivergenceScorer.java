@@ -49,6 +49,27 @@ final class DivergenceScorer {
         return ai.djl.ndarray.NDArrays.stack(perRow, 0);
     }
 
+    /** Row-wise dot products of two {@code [.., V]} arrays: {@code (N,1,V) x (N,V,1)}. */
+    private static double[] dot(NDArray x, NDArray y, long rows, long v) {
+        return x.reshape(rows, 1, v).matMul(y.reshape(rows, v, 1)).toDoubleArray();
+    }
+
+    /**
+     * The divergence math runs in float64: tokens a peaked model deems near-impossible have float32
+     * probabilities in the denormal range, where CPU arithmetic is 10-100x slower (measured: the
+     * metrics of a batch took 3 s instead of 0.3 s); float64 keeps them normal (and is more precise).
+     */
+    private static NDArray float64(NDArray x) {
+        return x.toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+    }
+
+    private static double[] neg(double[] x) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -x[i];
+        }
+        return x;
+    }
+
     List<List<TokenDivergence>> score(List<RowState> rows) {
         int b = rows.size();
         int[][] feed = new int[b][];
@@ -79,26 +100,31 @@ final class DivergenceScorer {
             if (mainLogits == null) {
                 mainLogits = main.logitsAt(scope, feed, null, slots);
             }
-            NDArray lp = mainLogits.div(temperature).logSoftmax(-1);
-            NDArray lq = assistant.logitsAt(scope, feed, null, slots).div(temperature).logSoftmax(-1);
+            NDArray lp = float64(mainLogits).div(temperature).logSoftmax(-1);
+            NDArray lq = float64(assistant.logitsAt(scope, feed, null, slots)).div(temperature).logSoftmax(-1);
             lq = lq.toDevice(lp.getDevice(), false);
+            // Every metric is a sum over the vocabulary of (distribution x log-ratio): computed as batched
+            // dot products, so each position streams its V values a few times and no product array is built.
+            long rowsN = (long) b * n;
+            long v = lp.getShape().get(2);
             NDArray p = lp.exp();
             NDArray q = lq.exp();
-            NDArray d = lp.sub(lq);                                       // log p - log q
-            NDArray pLogP = p.mul(lp);
-            NDArray qLogQ = q.mul(lq);
-            NDArray sum = p.add(q);                                       // 2m
+            NDArray d = lp.sub(lq);                                         // log p - log q
+            NDArray m = p.add(q).muli(0.5);
             // log m, floored so that positions where both probabilities underflow give 0 * finite = 0.
-            NDArray logM = sum.mul(0.5).maximum(Float.MIN_NORMAL).log();
-            int[] last = {-1};
-            float[] klPQ = p.mul(d).sum(last).toFloatArray();
-            float[] klQP = q.mul(d).sum(last).neg().toFloatArray();
-            float[] js = pLogP.add(qLogQ).sub(sum.mul(logM)).sum(last).mul(0.5).toFloatArray();
-            float[] tv = p.sub(q).abs().sum(last).mul(0.5).toFloatArray();
-            float[] hP = pLogP.sum(last).neg().toFloatArray();
-            float[] hQ = qLogQ.sum(last).neg().toFloatArray();
-            float[] pTok = lp.gather(tok, 2).exp().toFloatArray();
-            float[] qTok = lq.gather(tok, 2).exp().toFloatArray();
+            NDArray logM = m.maximum(Double.MIN_NORMAL).log();
+            double[] klPQ = dot(p, d, rowsN, v);
+            double[] klQP = neg(dot(q, d, rowsN, v));
+            double[] hP = neg(dot(p, lp, rowsN, v));
+            double[] hQ = neg(dot(q, lq, rowsN, v));
+            double[] hM = neg(dot(m, logM, rowsN, v));
+            double[] js = new double[hM.length];                              // JS = H(M) - (H(P) + H(Q)) / 2
+            for (int i = 0; i < js.length; i++) {
+                js[i] = Math.max(0, hM[i] - 0.5 * (hP[i] + hQ[i]));
+            }
+            double[] tv = p.subi(q).abs().sum(new int[] {-1}).mul(0.5).toDoubleArray(); // p is not used after this
+            double[] pTok = lp.gather(tok, 2).exp().toDoubleArray();
+            double[] qTok = lq.gather(tok, 2).exp().toDoubleArray();
             long[] amP = lp.argMax(-1).toType(DataType.INT64, false).toLongArray();
             long[] amQ = lq.argMax(-1).toType(DataType.INT64, false).toLongArray();
             for (int r = 0; r < b; r++) {
