@@ -43,6 +43,9 @@ public final class Checkpoint {
     }
 
     public static Checkpoint open(Path dir) {
+        if (Files.isRegularFile(dir)) {
+            throw new CheckpointException(dir + ": is a file; give the checkpoint folder that holds config.json and the weights");
+        }
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(dir + ": checkpoint folder does not exist");
         }
@@ -67,7 +70,7 @@ public final class Checkpoint {
                     files.add(it.next().asText());
                 }
             } catch (IOException e) {
-                throw new CheckpointException(index + ": not valid JSON: " + e.getMessage(), e);
+                throw new CheckpointException(index + ": not valid JSON: " + ModelConfig.firstLine(e), e);
             }
             List<SafetensorsFile> shards = new ArrayList<>();
             for (String f : files) {
@@ -100,6 +103,12 @@ public final class Checkpoint {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** What error messages about weights name: model.safetensors, or the index of a sharded checkpoint. */
+    public Path weightsFile() {
+        return shards.size() == 1 && shards.get(0).path().getFileName().toString().equals("model.safetensors")
+                ? shards.get(0).path() : dir.resolve("model.safetensors.index.json");
     }
 
     /** Tensor name -> the file holding it. */

@@ -53,13 +53,13 @@ public record ModelConfig(
 
     public static ModelConfig read(Path configJson) {
         if (!Files.isRegularFile(configJson)) {
-            throw new CheckpointException(configJson + ": missing config.json (not a Hugging Face checkpoint folder)");
+            throw new CheckpointException(configJson + ": not found (a Hugging Face checkpoint folder has config.json next to its weights)");
         }
         JsonNode c;
         try {
             c = new ObjectMapper().readTree(configJson.toFile());
         } catch (IOException e) {
-            throw new CheckpointException(configJson + ": not valid JSON: " + e.getMessage(), e);
+            throw new CheckpointException(configJson + ": not valid JSON: " + firstLine(e), e);
         }
         return parse(configJson.toString(), c);
     }
@@ -183,6 +183,11 @@ public record ModelConfig(
         }
         o.put("torch_dtype", torchDtype);
         return o;
+    }
+
+    /** Jackson's messages continue with a source excerpt on further lines; errors here are one line. */
+    static String firstLine(Exception e) {
+        return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
     }
 
     /** Required / optional integer fields with errors naming the file and the field. */

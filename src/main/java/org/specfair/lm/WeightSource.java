@@ -20,7 +20,7 @@ public interface WeightSource {
         return new WeightSource() {
             @Override
             public String describe() {
-                return ckpt.dir().toString();
+                return ckpt.weightsFile().toString(); // messages name the file, not just the folder
             }
 
             @Override
