@@ -92,11 +92,15 @@ public final class Decoder {
             if (scoring && cfg.mode() != Mode.ASSISTANT_ONLY) {
                 rows.forEach(r -> r.mainLogits = new ArrayList<>());
             }
+            if (scoring && cfg.mode() == Mode.SPECULATIVE) {
+                rows.forEach(r -> r.assistantLogits = new ArrayList<>());
+            }
+            NDManager kept = scoring ? keep : null; // where logits kept for the scoring pass live
             long t0 = System.nanoTime();
             switch (cfg.mode()) {
-                case SPECULATIVE -> new SpeculativeDecoder(main, assistant, cfg, eos, samplingRule, keep).run(rows);
-                case MAIN_ONLY -> new SingleModelDecoder(main, cfg, eos, TokenSource.MAIN, keep).run(rows);
-                case ASSISTANT_ONLY -> new SingleModelDecoder(assistant, cfg, eos, TokenSource.ASSISTANT, keep).run(rows);
+                case SPECULATIVE -> new SpeculativeDecoder(main, assistant, cfg, eos, samplingRule, kept).run(rows);
+                case MAIN_ONLY -> new SingleModelDecoder(main, cfg, eos, TokenSource.MAIN, kept).run(rows);
+                case ASSISTANT_ONLY -> new SingleModelDecoder(assistant, cfg, eos, TokenSource.ASSISTANT, kept).run(rows);
             }
             long perRow = (System.nanoTime() - t0) / Math.max(1, rows.size());
             if (cfg.schedule() == Schedule.CARRY_OVER && rows.size() == 1) {

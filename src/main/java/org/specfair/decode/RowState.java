@@ -27,6 +27,11 @@ final class RowState {
      * chunk by chunk, kept (on the device) when the scoring pass will need them; null otherwise.
      */
     List<ai.djl.ndarray.NDArray> mainLogits;
+    /**
+     * The assistant's logits {@code [V]} per emitted token, null where decoding did not compute them
+     * (bonus tokens); the list itself is null when they are not kept.
+     */
+    List<ai.djl.ndarray.NDArray> assistantLogits;
 
     RowState(DecodeRequest req, int initialDraftLength) {
         this.prompt = req.promptIds();
@@ -94,6 +99,16 @@ final class RowState {
         ai.djl.ndarray.NDArray slice = rowLogits.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(from, from + count)).duplicate();
         slice.attach(keep);
         mainLogits.add(slice);
+    }
+
+    /** Records the assistant's logits for this round's {@code emitted} tokens: proposals first, null beyond them. */
+    void keepAssistantLogits(ai.djl.ndarray.NDArray[] proposals, int emitted) {
+        if (assistantLogits == null) {
+            return;
+        }
+        for (int j = 0; j < emitted; j++) {
+            assistantLogits.add(j < proposals.length ? proposals[j] : null);
+        }
     }
 
     int[] completion() {

@@ -102,6 +102,8 @@ final class SpeculativeDecoder {
                 accept(row, draft.tokens[r], draft.q[r], v.verdicts[r], v.pOfDraft[r]);
                 // The main distributions of the emitted tokens were just computed: the scoring pass reuses them.
                 row.keepMainLogits(v.logits.get(r), v.offset[r], row.length - lengthBefore[r], keep);
+                // So were the assistant's at every emitted position but a bonus one: proposal j saw the same prefix.
+                row.keepAssistantLogits(draft.qLogits[r], row.length - lengthBefore[r]);
                 // Both caches may hold rejected draft tokens: keep only what agrees with the new sequence.
                 int keep = lengthBefore[r] + v.verdicts[r].nMatches();
                 mainCache.truncate(r, Math.min(mainCache.length(r), keep));
@@ -200,11 +202,14 @@ final class SpeculativeDecoder {
         final int[][] tokens;
         final double[][] q;
         final double[][][] qDist;
+        /** The assistant's logits behind each proposal (kept for the scoring pass; null when scoring is off). */
+        final NDArray[][] qLogits;
 
         Draft(int b) {
             tokens = new int[b][];
             q = new double[b][];
             qDist = new double[b][][];
+            qLogits = new NDArray[b][];
         }
     }
 
@@ -217,6 +222,7 @@ final class SpeculativeDecoder {
             draft.tokens[r] = new int[k[r]];
             draft.q[r] = new double[k[r]];
             draft.qDist[r] = new double[k[r]][];
+            draft.qLogits[r] = new NDArray[k[r]];
         }
         int vocab = assistant.config().vocabSize();
         while (true) {
@@ -256,6 +262,11 @@ final class SpeculativeDecoder {
                         draft.q[r][n[r]] = q[x];
                         draft.qDist[r][n[r]] = q;
                     }
+                    if (keep != null) {
+                        NDArray kept = logits.get(r).duplicate();
+                        kept.attach(keep);
+                        draft.qLogits[r][n[r]] = kept;
+                    }
                     draft.tokens[r][n[r]++] = x;
                     if (x == eos && cfg.stopAtEos()) {
                         stopped[r] = true;
@@ -268,6 +279,7 @@ final class SpeculativeDecoder {
                 draft.tokens[r] = Arrays.copyOf(draft.tokens[r], n[r]);
                 draft.q[r] = Arrays.copyOf(draft.q[r], n[r]);
                 draft.qDist[r] = Arrays.copyOf(draft.qDist[r], n[r]);
+                draft.qLogits[r] = Arrays.copyOf(draft.qLogits[r], n[r]);
             }
         }
         return draft;
