@@ -11,10 +11,18 @@ specfair_build() {
   fi
 }
 
-# Java 17 module openings Spark needs, DJL offline (nothing is downloaded at run time), log4j2 config.
+# PyTorch's OpenMP threads sleep instead of spinning while they wait: with spinning waits, one busy
+# core (another process, the JIT, a second Spark task) makes every parallel op wait for a time
+# slice, and a decode step gets ~10x slower (jobs/bench engine: 60 -> 630 ms/token on 2 cores).
+# Passive waits cost ~5-8% on an idle machine. libgomp reads this when it loads: it must be set here.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+
+# Java 17 module openings Spark needs, DJL offline (nothing is downloaded at run time), log4j2 config;
+# SPECFAIR_THREADS: PyTorch intra-op threads (default: PyTorch's, one per physical core).
 specfair_jvm_flags() {
   local root="$1"
-  echo "-Dai.djl.offline=true -Dlog4j2.configurationFile=$root/conf/log4j2.xml -Xss4m" \
+  echo "-Dai.djl.offline=true -Doffline=true -Dlog4j2.configurationFile=$root/conf/log4j2.xml -Xss4m" \
+       "${SPECFAIR_THREADS:+-Dai.djl.pytorch.num_threads=$SPECFAIR_THREADS}" \
        "--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED" \
        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED" \
        "--add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED" \

@@ -8,9 +8,7 @@ import org.specfair.decode.DecodeRequest;
 import org.specfair.decode.Decoder;
 import org.specfair.decode.DraftToken;
 import org.specfair.decode.Generation;
-import org.specfair.decode.Mode;
 import org.specfair.decode.Round;
-import org.specfair.decode.Schedule;
 import org.specfair.decode.Seeds;
 import org.specfair.decode.TokenDivergence;
 import org.specfair.lm.CausalLM;
@@ -19,6 +17,7 @@ import org.specfair.lm.PairCheck;
 import org.specfair.lm.TextTokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -28,6 +27,9 @@ import java.util.concurrent.Callable;
 /** {@code specfair generate}: one prompt through the decoder, the full trace as one JSON object. */
 @Command(name = "generate", description = "Generate for one prompt (speculative, main-only or assistant-only) and print its trace.")
 public final class GenerateCommand implements Callable<Integer> {
+    @Mixin
+    DecodeOptions decoding;
+
     @Option(names = "--main", required = true, description = "main model checkpoint folder")
     Path mainDir;
 
@@ -42,23 +44,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
 
-    @Option(names = "--max-new-tokens", defaultValue = "20") int maxNewTokens;
-    @Option(names = "--mode", defaultValue = "speculative", description = "speculative, main-only, assistant-only") String mode;
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy") double temperature;
-    @Option(names = "--top-k", defaultValue = "0") int topK;
-    @Option(names = "--top-p", defaultValue = "1.0") double topP;
-    @Option(names = "--num-assistant-tokens", defaultValue = "5") int numAssistantTokens;
-    @Option(names = "--schedule", defaultValue = "heuristic", description = "heuristic, constant, carry-over") String schedule;
-    @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--score-temperature", defaultValue = "1.0", description = "temperature of the divergence pass") double scoreTemperature;
     @Option(names = "--device", defaultValue = "cpu") String device;
     @Option(names = "--dtype", defaultValue = "float32") String dtype;
     @Option(names = "--json", description = "print the trace as one JSON object (the default output form)") boolean json;
 
     @Override
     public Integer call() throws Exception {
-        DecodeConfig cfg = new DecodeConfig(Mode.parse(mode), temperature, topK, topP, Schedule.parse(schedule),
-                numAssistantTokens, maxNewTokens, seed, scoreTemperature, true);
+        DecodeConfig cfg = decoding.toConfig();
         if (assistantDir != null) {
             PairCheck.requireSameVocabulary(mainDir, assistantDir);
         }
@@ -75,7 +67,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(error);
             }
             String promptKey = input.text != null ? input.text : java.util.Arrays.toString(ids);
-            Generation g = decoder.generate(List.of(new DecodeRequest(ids, Seeds.forPrompt(seed, promptKey, 0))), assistant != null).get(0);
+            Generation g = decoder.generate(List.of(new DecodeRequest(ids, Seeds.forPrompt(cfg.seed(), promptKey, 0))), assistant != null).get(0);
             System.out.println(new ObjectMapper().writeValueAsString(toJson(g, tokenizer)));
         } finally {
             if (tokenizer != null) {

@@ -2,8 +2,6 @@ package org.specfair.cli;
 
 import org.apache.spark.sql.SparkSession;
 import org.specfair.decode.DecodeConfig;
-import org.specfair.decode.Mode;
-import org.specfair.decode.Schedule;
 import org.specfair.prompts.Prompt;
 import org.specfair.prompts.PromptColumns;
 import org.specfair.prompts.PromptSource;
@@ -11,6 +9,7 @@ import org.specfair.spark.GenerateJob;
 import org.specfair.spark.GenerateOptions;
 import org.specfair.spark.Sessions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -21,10 +20,13 @@ import java.util.concurrent.Callable;
 /** {@code specfair generate-job} (and {@code jobs/generate}): parse arguments, build the session, run {@link GenerateJob}. */
 @Command(name = "generate-job", description = "Spark job: decode prompt files with a (main, assistant) pair; write generations/drafts/tokens.")
 public final class GenerateJobCommand implements Callable<Integer> {
+    @Mixin
+    DecodeOptions decoding;
+
     @Option(names = "--main", required = true, description = "main checkpoint folder (path or hdfs:// / s3a:// URI)") String main;
     @Option(names = "--assistant", description = "assistant checkpoint folder") String assistant;
     @Option(names = "--prompts", required = true, split = ",", description = "prompt files (comma separated)") List<Path> prompts;
-    @Option(names = "--prompt-format", defaultValue = "tsv", description = "honest, csv, tsv, jsonl, parquet (default ${DEFAULT-VALUE})") String format;
+    @Option(names = "--prompt-format", description = "honest, csv, tsv, jsonl, parquet (default: from the first file's extension)") String format;
     @Option(names = "--honest-set", defaultValue = "all", description = "binary, queer_nonqueer or all (honest format)") String honestSet;
     @Option(names = "--text-column", defaultValue = "prompt") String textColumn;
     @Option(names = "--group-column", defaultValue = "category") String groupColumn;
@@ -34,16 +36,7 @@ public final class GenerateJobCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output root") String out;
     @Option(names = "--experiment", required = true) String experiment;
     @Option(names = "--stage", defaultValue = "base") String stage;
-    @Option(names = "--max-new-tokens", defaultValue = "20") int maxNewTokens;
-    @Option(names = "--mode", defaultValue = "speculative") String mode;
-    @Option(names = "--temperature", defaultValue = "0") double temperature;
-    @Option(names = "--top-k", defaultValue = "0") int topK;
-    @Option(names = "--top-p", defaultValue = "1.0") double topP;
-    @Option(names = "--num-assistant-tokens", defaultValue = "5") int numAssistantTokens;
-    @Option(names = "--schedule", defaultValue = "heuristic") String schedule;
-    @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--num-samples", defaultValue = "1") int numSamples;
-    @Option(names = "--score-temperature", defaultValue = "1.0") double scoreTemperature;
     @Option(names = "--no-score", description = "skip the teacher-forced divergence pass (no tokens table)") boolean noScore;
     @Option(names = "--partitions", defaultValue = "0", description = "Spark tasks (0 = default parallelism)") int partitions;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
@@ -52,16 +45,30 @@ public final class GenerateJobCommand implements Callable<Integer> {
     @Option(names = "--no-incremental", description = "decode every prompt even if already written with the same config") boolean noIncremental;
     @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*])") String master;
 
+    /** The table format a file name implies (HONEST files are .tsv too: name them with --prompt-format honest). */
+    static String formatOf(Path file) {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".csv")) {
+            return "csv";
+        } else if (name.endsWith(".tsv") || name.endsWith(".tab")) {
+            return "tsv";
+        } else if (name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson")) {
+            return "jsonl";
+        } else if (name.endsWith(".parquet") || java.nio.file.Files.isDirectory(file)) {
+            return "parquet";
+        }
+        throw new IllegalArgumentException(file + ": cannot tell the prompt format from the name; give --prompt-format honest|csv|tsv|jsonl|parquet");
+    }
+
     @Override
     public Integer call() {
-        DecodeConfig decode = new DecodeConfig(Mode.parse(mode), temperature, topK, topP, Schedule.parse(schedule),
-                numAssistantTokens, maxNewTokens, seed, scoreTemperature, true);
+        DecodeConfig decode = decoding.toConfig();
         GenerateOptions opts = new GenerateOptions(main, assistant, device, dtype, decode, numSamples, experiment, stage,
                 out, partitions, batchSize, !noScore && assistant != null, !noIncremental, new HashSet<>());
         PromptColumns cols = new PromptColumns(idColumn, textColumn, groupColumn, identityColumn, templateColumn);
         SparkSession spark = Sessions.create("specfair generate " + experiment + "/" + stage, master);
         try {
-            List<Prompt> list = PromptSource.load(prompts, format, cols, honestSet, spark);
+            List<Prompt> list = PromptSource.load(prompts, format != null ? format : formatOf(prompts.get(0)), cols, honestSet, spark);
             GenerateJob.Summary s = GenerateJob.run(spark, opts, list);
             System.err.printf("specfair generate: run %s: %d prompts decoded (%d error rows), %d already written, %d model loads; tables under %s%n",
                     s.runId(), s.promptsDecoded(), s.errorRows(), s.promptsKept(), s.modelLoads(), out);

@@ -1,5 +1,6 @@
 package org.specfair.decode;
 
+import ai.djl.ndarray.NDManager;
 import org.specfair.lm.CausalLM;
 
 import java.util.ArrayList;
@@ -86,18 +87,28 @@ public final class Decoder {
             int start = cfg.schedule() == Schedule.CARRY_OVER ? carriedDraftLength : cfg.numAssistantTokens();
             rows.add(new RowState(req, start));
         }
-        long t0 = System.nanoTime();
-        switch (cfg.mode()) {
-            case SPECULATIVE -> new SpeculativeDecoder(main, assistant, cfg, eos, samplingRule).run(rows);
-            case MAIN_ONLY -> new SingleModelDecoder(main, cfg, eos, TokenSource.MAIN).run(rows);
-            case ASSISTANT_ONLY -> new SingleModelDecoder(assistant, cfg, eos, TokenSource.ASSISTANT).run(rows);
+        boolean scoring = score && assistant != null;
+        try (NDManager keep = main.manager().newSubManager()) {
+            if (scoring && cfg.mode() != Mode.ASSISTANT_ONLY) {
+                rows.forEach(r -> r.mainLogits = new ArrayList<>());
+            }
+            long t0 = System.nanoTime();
+            switch (cfg.mode()) {
+                case SPECULATIVE -> new SpeculativeDecoder(main, assistant, cfg, eos, samplingRule, keep).run(rows);
+                case MAIN_ONLY -> new SingleModelDecoder(main, cfg, eos, TokenSource.MAIN, keep).run(rows);
+                case ASSISTANT_ONLY -> new SingleModelDecoder(assistant, cfg, eos, TokenSource.ASSISTANT, keep).run(rows);
+            }
+            long perRow = (System.nanoTime() - t0) / Math.max(1, rows.size());
+            if (cfg.schedule() == Schedule.CARRY_OVER && rows.size() == 1) {
+                carriedDraftLength = rows.get(0).draftLength;
+            }
+            List<List<TokenDivergence>> divergences = scoring
+                    ? new DivergenceScorer(main, assistant, cfg.scoreTemperature()).score(rows) : null;
+            return traces(rows, perRow, divergences);
         }
-        long perRow = (System.nanoTime() - t0) / Math.max(1, rows.size());
-        if (cfg.schedule() == Schedule.CARRY_OVER && rows.size() == 1) {
-            carriedDraftLength = rows.get(0).draftLength;
-        }
-        List<List<TokenDivergence>> divergences = score && assistant != null
-                ? new DivergenceScorer(main, assistant, cfg.scoreTemperature()).score(rows) : null;
+    }
+
+    private List<Generation> traces(List<RowState> rows, long perRow, List<List<TokenDivergence>> divergences) {
         List<Generation> out = new ArrayList<>();
         for (int r = 0; r < rows.size(); r++) {
             RowState row = rows.get(r);

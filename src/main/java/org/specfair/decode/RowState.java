@@ -22,6 +22,11 @@ final class RowState {
     final List<Round> rounds = new ArrayList<>();
     final List<DraftToken> drafts = new ArrayList<>();
     final List<TokenSource> sources = new ArrayList<>();
+    /**
+     * The main model's logits {@code [m, V]} at the positions that produced this row's emitted tokens,
+     * chunk by chunk, kept (on the device) when the scoring pass will need them; null otherwise.
+     */
+    List<ai.djl.ndarray.NDArray> mainLogits;
 
     RowState(DecodeRequest req, int initialDraftLength) {
         this.prompt = req.promptIds();
@@ -57,6 +62,38 @@ final class RowState {
             done = true;
             finishReason = "length";
         }
+    }
+
+    /** Indices of the rows still decoding. */
+    static int[] unfinished(List<RowState> rows) {
+        return java.util.stream.IntStream.range(0, rows.size()).filter(i -> !rows.get(i).done).toArray();
+    }
+
+    /**
+     * Whether to drop finished rows from the batch (and its caches): once a quarter of it is done,
+     * or all of it. Finished rows would otherwise keep costing compute in every later pass.
+     */
+    static boolean worthDropping(int batch, int live) {
+        int done = batch - live;
+        return done > 0 && (live == 0 || done * 4 >= batch);
+    }
+
+    static List<RowState> select(List<RowState> rows, int[] keep) {
+        List<RowState> out = new ArrayList<>(keep.length);
+        for (int i : keep) {
+            out.add(rows.get(i));
+        }
+        return out;
+    }
+
+    /** Keeps rows {@code [from, from + count)} of this pass's logits {@code [T, V]} for the scoring pass. */
+    void keepMainLogits(ai.djl.ndarray.NDArray rowLogits, int from, int count, ai.djl.ndarray.NDManager keep) {
+        if (mainLogits == null || count == 0) {
+            return;
+        }
+        ai.djl.ndarray.NDArray slice = rowLogits.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(from, from + count)).duplicate();
+        slice.attach(keep);
+        mainLogits.add(slice);
     }
 
     int[] completion() {

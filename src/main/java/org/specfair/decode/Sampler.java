@@ -42,6 +42,9 @@ public final class Sampler {
             p[i] = Math.exp(p[i] - max);
             sum += p[i];
         }
+        if (!(sum > 0) || Double.isNaN(max)) {
+            throw new NanLogitsException(-1);
+        }
         for (int i = 0; i < vocab; i++) {
             p[i] /= sum;
         }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.KvCache;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Batched plain decoding with one model (main-only or assistant-only mode): one token per row per step. */
@@ -14,8 +15,10 @@ final class SingleModelDecoder {
     private final int eos;
     private final TokenSource source;
     private final Sampler sampler;
+    private final NDManager keep;
 
-    SingleModelDecoder(CausalLM model, DecodeConfig cfg, int eos, TokenSource source) {
+    SingleModelDecoder(CausalLM model, DecodeConfig cfg, int eos, TokenSource source, NDManager keep) {
+        this.keep = keep;
         this.model = model;
         this.cfg = cfg;
         this.eos = eos;
@@ -23,12 +26,14 @@ final class SingleModelDecoder {
         this.sampler = cfg.sampling() ? new Sampler(cfg.temperature(), cfg.topK(), cfg.topP()) : null;
     }
 
-    void run(List<RowState> rows) {
-        int b = rows.size();
+    void run(List<RowState> all) {
+        List<RowState> rows = new ArrayList<>(all);
         int vocab = model.config().vocabSize();
-        try (NDManager scope = model.manager().newSubManager(); KvCache cache = model.newCache(b)) {
+        KvCache cache = model.newCache(rows.size());
+        try (NDManager scope = model.manager().newSubManager()) {
             SpeculativeDecoder.prefill(rows, model, cache);
-            while (rows.stream().anyMatch(r -> !r.done)) {
+            while (!rows.isEmpty()) {
+                int b = rows.size();
                 int[][] feed = new int[b][];
                 for (int r = 0; r < b; r++) {
                     RowState row = rows.get(r);
@@ -50,9 +55,19 @@ final class SingleModelDecoder {
                         }
                         int x = sampler == null ? pick.token()[r] : Sampler.draw(sampler.distribution(host, r * vocab, vocab), row.rng);
                         row.emit(x, source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
+                        if (source == TokenSource.MAIN) {
+                            row.keepMainLogits(logits.get(r).expandDims(0), 0, 1, keep);
+                        }
                     }
                 }
+                int[] live = RowState.unfinished(rows);
+                if (RowState.worthDropping(rows.size(), live.length)) {
+                    cache = cache.keepRows(live);
+                    rows = RowState.select(rows, live);
+                }
             }
+        } finally {
+            cache.close();
         }
     }
 }

@@ -6,6 +6,7 @@ import org.specfair.lm.CausalLM;
 import org.specfair.lm.KvCache;
 import org.specfair.lm.ScoredPositions;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -27,14 +28,17 @@ final class SpeculativeDecoder {
     private final int eos;
     private final Sampler sampler;
     private final SamplingRule rule;
+    /** Where main logits kept for the scoring pass live (null: scoring off). */
+    private final NDManager keep;
 
     /** The acceptance rule used when sampling; an interface only so a test can prove a wrong rule is caught. */
     interface SamplingRule {
         Verifier.Verdict verify(int[] draft, double[][] p, double[][] q, java.util.SplittableRandom rng);
     }
 
-    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int eos, SamplingRule rule) {
+    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int eos, SamplingRule rule, NDManager keep) {
         this.rule = rule;
+        this.keep = keep;
         this.main = main;
         this.assistant = assistant;
         this.cfg = cfg;
@@ -42,18 +46,27 @@ final class SpeculativeDecoder {
         this.sampler = cfg.sampling() ? new Sampler(cfg.temperature(), cfg.topK(), cfg.topP()) : null;
     }
 
-    void run(List<RowState> rows) {
-        int b = rows.size();
-        try (NDManager scope = main.manager().newSubManager();
-             KvCache mainCache = main.newCache(b);
-             KvCache draftCache = assistant.newCache(b)) {
+    void run(List<RowState> all) {
+        List<RowState> rows = new ArrayList<>(all);
+        KvCache mainCache = main.newCache(rows.size());
+        KvCache draftCache = assistant.newCache(rows.size());
+        try (NDManager scope = main.manager().newSubManager()) {
             prefill(rows, main, mainCache);
             prefill(rows, assistant, draftCache);
-            while (rows.stream().anyMatch(r -> !r.done)) {
+            while (!rows.isEmpty()) {
                 try (NDManager round = scope.newSubManager()) {
                     round(round, rows, mainCache, draftCache);
                 }
+                int[] live = RowState.unfinished(rows);
+                if (RowState.worthDropping(rows.size(), live.length)) {
+                    mainCache = mainCache.keepRows(live);
+                    draftCache = draftCache.keepRows(live);
+                    rows = RowState.select(rows, live);
+                }
             }
+        } finally {
+            mainCache.close();
+            draftCache.close();
         }
     }
 
@@ -78,11 +91,34 @@ final class SpeculativeDecoder {
             lengthBefore[r] = row.length;
             k[r] = row.done ? 0 : Math.min(row.draftLength, cfg.maxNewTokens() - row.emitted() - 1);
         }
-
         // 1. Propose.
         Draft draft = propose(scope, rows, k, draftCache);
+        // 2. Verify (one main pass) and 3. select.
+        Verification v = verify(scope, rows, draft, mainCache);
+        // 4. Append, crop the caches, adapt the draft length.
+        for (int r = 0; r < b; r++) {
+            if (!rows.get(r).done) {
+                RowState row = rows.get(r);
+                accept(row, draft.tokens[r], draft.q[r], v.verdicts[r], v.pOfDraft[r]);
+                // The main distributions of the emitted tokens were just computed: the scoring pass reuses them.
+                row.keepMainLogits(v.logits.get(r), v.offset[r], row.length - lengthBefore[r], keep);
+                // Both caches may hold rejected draft tokens: keep only what agrees with the new sequence.
+                int keep = lengthBefore[r] + v.verdicts[r].nMatches();
+                mainCache.truncate(r, Math.min(mainCache.length(r), keep));
+                draftCache.truncate(r, Math.min(draftCache.length(r), keep));
+            }
+        }
+    }
 
-        // 2. Verify: main scores [uncached sequence tail + draft]; slot offset[r] + i predicts draft token i.
+    /** Per row: the verifier's decision and the main probability of each draft token; the pass's logits and slot offsets. */
+    private record Verification(Verifier.Verdict[] verdicts, double[][] pOfDraft, NDArray logits, int[] offset) {}
+
+    /**
+     * One main forward over each row's uncached tail plus its draft; slot {@code offset + i} holds the
+     * main distribution for draft token i (and {@code offset + k} the one after the draft).
+     */
+    private Verification verify(NDManager scope, List<RowState> rows, Draft draft, KvCache mainCache) {
+        int b = rows.size();
         int[][] feed = new int[b][];
         int[] offset = new int[b];
         int[][] wanted = new int[b][];
@@ -99,9 +135,7 @@ final class SpeculativeDecoder {
             offset[r] = tail.length - 1;
             wanted[r] = new int[feed[r].length];
             Arrays.fill(wanted[r], -1);
-            for (int i = 0; i < d.length; i++) {
-                wanted[r][offset[r] + i] = d[i];
-            }
+            System.arraycopy(d, 0, wanted[r], offset[r], d.length);
             row.mainPasses++;
         }
         NDArray logits = main.logits(scope, feed, mainCache);
@@ -109,21 +143,19 @@ final class SpeculativeDecoder {
         float[] hostLogits = sampler == null ? null : logits.toFloatArray();
         int vocab = main.config().vocabSize();
         int width = (int) logits.getShape().get(1);
-
-        // 3. Select, 4. crop and adapt.
+        Verifier.Verdict[] verdicts = new Verifier.Verdict[b];
+        double[][] pOfDraft = new double[b][];
         for (int r = 0; r < b; r++) {
             RowState row = rows.get(r);
             if (row.done) {
                 continue;
             }
             int[] d = draft.tokens[r];
-            Verifier.Verdict verdict;
-            double[] pOfDraft = new double[d.length];
+            pOfDraft[r] = new double[d.length];
             if (sampler == null) {
-                int[] mainArgmax = Arrays.copyOfRange(greedy.argmax()[r], offset[r], offset[r] + d.length + 1);
-                verdict = Verifier.greedy(d, mainArgmax);
+                verdicts[r] = Verifier.greedy(d, Arrays.copyOfRange(greedy.argmax()[r], offset[r], offset[r] + d.length + 1));
                 for (int i = 0; i < d.length; i++) {
-                    pOfDraft[i] = Math.exp(greedy.logProb()[r][offset[r] + i]);
+                    pOfDraft[r][i] = Math.exp(greedy.logProb()[r][offset[r] + i]);
                 }
             } else {
                 double[][] p = new double[d.length + 1][];
@@ -131,36 +163,36 @@ final class SpeculativeDecoder {
                     p[i] = sampler.distribution(hostLogits, ((r * width) + offset[r] + i) * vocab, vocab);
                 }
                 for (int i = 0; i < d.length; i++) {
-                    pOfDraft[i] = p[i][d[i]];
+                    pOfDraft[r][i] = p[i][d[i]];
                 }
-                verdict = rule.verify(d, p, draft.qDist[r], row.rng);
+                verdicts[r] = rule.verify(d, p, draft.qDist[r], row.rng);
             }
-            int accepted = verdict.nMatches();
-            int nMatches = accepted;
-            boolean draftEndsInEos = d.length > 0 && d[d.length - 1] == eos && cfg.stopAtEos();
-            if (draftEndsInEos && accepted == d.length) {
-                nMatches--; // Hugging Face counts an accepted final eos as the main model's token
-            }
-            int roundIndex = row.rounds.size();
-            for (int i = 0; i < d.length; i++) {
-                row.drafts.add(new DraftToken(roundIndex, i, d[i], pOfDraft[i], draft.q[r][i], i < accepted));
-            }
-            int[] emitted = accepted == d.length && draftEndsInEos ? d.clone() : concat(Arrays.copyOf(d, accepted), new int[] {verdict.next()});
-            for (int i = 0; i < emitted.length && !row.done; i++) {
-                TokenSource source = i < accepted ? TokenSource.ACCEPTED_DRAFT
-                        : accepted < d.length ? TokenSource.CORRECTION : TokenSource.BONUS;
-                row.emit(emitted[i], source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
-            }
-            row.rounds.add(new Round(d, nMatches, Arrays.copyOf(emitted, row.length - lengthBefore[r])));
-            row.nMatches += nMatches;
-            row.proposed += d.length;
-            row.accepted += accepted;
-            // Both caches may hold rejected draft tokens: keep only what agrees with the new sequence.
-            int keep = lengthBefore[r] + accepted;
-            mainCache.truncate(r, Math.min(mainCache.length(r), keep));
-            draftCache.truncate(r, Math.min(draftCache.length(r), keep));
-            row.draftLength = cfg.schedule().next(row.draftLength, nMatches);
         }
+        return new Verification(verdicts, pOfDraft, logits, offset);
+    }
+
+    /** Records the round in the row's trace and appends its emitted tokens (accepted prefix + the main model's next). */
+    private void accept(RowState row, int[] d, double[] q, Verifier.Verdict verdict, double[] pOfDraft) {
+        int lengthBefore = row.length;
+        int accepted = verdict.nMatches();
+        boolean draftEndsInEos = d.length > 0 && d[d.length - 1] == eos && cfg.stopAtEos();
+        boolean eosAccepted = draftEndsInEos && accepted == d.length;
+        int nMatches = eosAccepted ? accepted - 1 : accepted; // Hugging Face counts an accepted final eos as the main model's
+        int roundIndex = row.rounds.size();
+        for (int i = 0; i < d.length; i++) {
+            row.drafts.add(new DraftToken(roundIndex, i, d[i], pOfDraft[i], q[i], i < accepted));
+        }
+        int[] emitted = eosAccepted ? d.clone() : concat(Arrays.copyOf(d, accepted), new int[] {verdict.next()});
+        for (int i = 0; i < emitted.length && !row.done; i++) {
+            TokenSource source = i < accepted ? TokenSource.ACCEPTED_DRAFT
+                    : accepted < d.length ? TokenSource.CORRECTION : TokenSource.BONUS;
+            row.emit(emitted[i], source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
+        }
+        row.rounds.add(new Round(d, nMatches, Arrays.copyOf(emitted, row.length - lengthBefore)));
+        row.nMatches += nMatches;
+        row.proposed += d.length;
+        row.accepted += accepted;
+        row.draftLength = cfg.schedule().next(row.draftLength, nMatches);
     }
 
     /** The assistant's proposals: tokens, their probabilities q, and (when sampling) the full q distributions. */

@@ -81,6 +81,9 @@ public interface CausalLM extends AutoCloseable {
         ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);
         NDArray h = hidden(batch);
         batch.commit();
+        if (batch.width == 1) {
+            return head(h.squeeze(1)); // a decode step: each row's only slot is its last
+        }
         long d = h.getShape().get(2);
         long[] last = new long[batch.rows];
         for (int r = 0; r < batch.rows; r++) {

@@ -33,8 +33,9 @@ public final class ForwardBatch {
     public final int[][] queryPos;
     private final int[] fed;
     private final ModelConfig config;
-    private NDArray globalMask;
-    private NDArray localMask;
+    /** Global and local masks, built on first use; null when built and masking nothing. */
+    private final NDArray[] masks = new NDArray[2];
+    private final boolean[] built = new boolean[2];
 
     private ForwardBatch(NDManager scope, ModelConfig config, int[][] tokens, KvCache cache) {
         this.scope = scope;
@@ -84,14 +85,18 @@ public final class ForwardBatch {
         return new ForwardBatch(scope, config, tokens, cache);
     }
 
-    /** Additive mask {@code [B, 1, T, C+T]} over cached slots followed by this pass's slots. */
+    /**
+     * Additive mask {@code [B, 1, T, C+T]} over cached slots followed by this pass's slots, or null
+     * when every query may see every key (typically one row decoding one token with no dead slots),
+     * so that the common decode step skips the add.
+     */
     public NDArray mask(boolean local) {
-        if (local && localMask == null) {
-            localMask = buildMask(config.windowSize());
-        } else if (!local && globalMask == null) {
-            globalMask = buildMask(0);
+        int i = local ? 1 : 0;
+        if (!built[i]) {
+            masks[i] = buildMask(local ? config.windowSize() : 0);
+            built[i] = true;
         }
-        return local ? localMask : globalMask;
+        return masks[i];
     }
 
     private NDArray buildMask(int window) {
@@ -99,6 +104,7 @@ public final class ForwardBatch {
         int keysLen = cached + width;
         float[] m = new float[rows * width * keysLen];
         Arrays.fill(m, MASKED);
+        int visible = 0;
         for (int r = 0; r < rows; r++) {
             int[] slots = cache == null ? new int[0] : cache.slotPositions(r);
             for (int q = 0; q < width; q++) {
@@ -111,11 +117,12 @@ public final class ForwardBatch {
                     int kp = c < cached ? slots[c] : queryPos[r][c - cached];
                     if (kp >= 0 && kp <= qp && (window <= 0 || qp - kp < window)) {
                         m[base + c] = 0f;
+                        visible++;
                     }
                 }
             }
         }
-        return scope.create(m, new Shape(rows, 1, width, keysLen));
+        return visible == m.length ? null : scope.create(m, new Shape(rows, 1, width, keysLen));
     }
 
     /** Tells the cache where this pass's slots live; call once after the last layer. */

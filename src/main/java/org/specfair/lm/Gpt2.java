@@ -3,13 +3,11 @@ package org.specfair.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.SparseFormat;
 import org.specfair.lm.nn.Activations;
 import org.specfair.lm.nn.Attention;
 import org.specfair.lm.nn.LayerNorm;
 import org.specfair.lm.nn.Linear;
 
-import java.util.List;
 
 /**
  * GPT-2 (gpt2, distilgpt2): learned positions, pre-LayerNorm blocks, fused qkv, scores scaled by
@@ -17,22 +15,16 @@ import java.util.List;
  * Weight names as in the hub's gpt2: {@code wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2,
  * mlp.c_fc, mlp.c_proj}, ln_f}; the four Conv1D matrices are stored {@code [in, out]}.
  */
-public final class Gpt2 implements CausalLM {
+public final class Gpt2 extends TransformerLM {
     record Block(LayerNorm ln1, Linear cAttn, Linear attnProj, LayerNorm ln2, Linear fc, Linear mlpProj) {}
 
-    private final ModelConfig c;
-    private final NDManager manager;
-    private final DataType dtype;
     private final NDArray wte;
     private final NDArray wpe;
     private final Block[] blocks;
     private final LayerNorm lnF;
-    private final List<Weights.Taken> params;
 
     public Gpt2(ModelConfig c, Weights w, NDManager manager, DataType dtype) {
-        this.c = c;
-        this.manager = manager;
-        this.dtype = dtype;
+        super(c, manager, dtype);
         long d = c.hiddenSize();
         long inner = c.intermediateSize();
         float eps = (float) c.normEps();
@@ -51,8 +43,7 @@ public final class Gpt2 implements CausalLM {
         }
         lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
         w.ignore("lm_head.weight"); // tied: some exports store a copy of wte
-        w.checkAllUsed();
-        params = List.copyOf(w.taken());
+        finishLoading(w);
     }
 
     @Override
@@ -70,38 +61,8 @@ public final class Gpt2 implements CausalLM {
         return lnF.apply(x);
     }
 
-    static NDArray embed(NDArray table, NDArray ids) {
-        return ai.djl.nn.core.Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
-    }
-
     @Override
     public NDArray head(NDArray hidden) {
-        NDArray logits = new Linear(wte, null).apply(hidden);
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
-    }
-
-    @Override
-    public ModelConfig config() {
-        return c;
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public List<Weights.Taken> parameters() {
-        return params;
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+        return float32(new Linear(wte, null).apply(hidden));
     }
 }

@@ -8,7 +8,6 @@ import org.specfair.lm.nn.Attention;
 import org.specfair.lm.nn.LayerNorm;
 import org.specfair.lm.nn.Linear;
 
-import java.util.List;
 
 /**
  * GPT-Neo (gpt-neo-125M / 1.3B / 2.7B): GPT-2's block with separate bias-free q/k/v projections
@@ -17,23 +16,17 @@ import java.util.List;
  * positions. Weight names: {@code transformer.{wte, wpe, h.N.{ln_1, attn.attention.{q,k,v,out}_proj,
  * ln_2, mlp.c_fc, mlp.c_proj}, ln_f}}; LM head tied to wte.
  */
-public final class GptNeo implements CausalLM {
+public final class GptNeo extends TransformerLM {
     record Block(LayerNorm ln1, Linear q, Linear k, Linear v, Linear out, LayerNorm ln2, Linear fc, Linear mlpProj,
                  boolean local) {}
 
-    private final ModelConfig c;
-    private final NDManager manager;
-    private final DataType dtype;
     private final NDArray wte;
     private final NDArray wpe;
     private final Block[] blocks;
     private final LayerNorm lnF;
-    private final List<Weights.Taken> params;
 
     public GptNeo(ModelConfig c, Weights w, NDManager manager, DataType dtype) {
-        this.c = c;
-        this.manager = manager;
-        this.dtype = dtype;
+        super(c, manager, dtype);
         long d = c.hiddenSize();
         long inner = c.intermediateSize();
         float eps = (float) c.normEps();
@@ -56,13 +49,12 @@ public final class GptNeo implements CausalLM {
         }
         lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
         w.ignore("lm_head.weight"); // tied
-        w.checkAllUsed();
-        params = List.copyOf(w.taken());
+        finishLoading(w);
     }
 
     @Override
     public NDArray hidden(ForwardBatch b) {
-        NDArray x = Gpt2.embed(wte, b.ids).add(Gpt2.embed(wpe, b.positions)); // (B, T, D)
+        NDArray x = embed(wte, b.ids).add(embed(wpe, b.positions)); // (B, T, D)
         for (int i = 0; i < blocks.length; i++) {
             Block blk = blocks[i];
             NDArray h = blk.ln1().apply(x);
@@ -76,32 +68,6 @@ public final class GptNeo implements CausalLM {
 
     @Override
     public NDArray head(NDArray hidden) {
-        NDArray logits = new Linear(wte, null).apply(hidden);
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
-    }
-
-    @Override
-    public ModelConfig config() {
-        return c;
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public List<Weights.Taken> parameters() {
-        return params;
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+        return float32(new Linear(wte, null).apply(hidden));
     }
 }

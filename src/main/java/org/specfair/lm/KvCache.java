@@ -1,9 +1,8 @@
 package org.specfair.lm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -18,11 +17,20 @@ import java.util.Arrays;
  * position thrown away by {@link #truncate}). Attention masks are built from these positions, so
  * rows advance independently: speculative decoding appends k+1 slots, then truncates each row
  * back to its own accepted length. When more than half of the slots are dead the cache is
- * compacted (one gather per layer), which keeps memory proportional to the longest live row.
+ * compacted (one gather per layer), which keeps the slots attended to proportional to the longest live row.
+ *
+ * <p>Storage is allocated ahead (a quarter more than needed when full) and each pass writes its slots in
+ * place, so a decode step copies only its own keys and values. Concatenating instead would copy
+ * (and, on CPU, freshly allocate and page-fault) the whole cache of every layer at every step.
  */
 public final class KvCache implements AutoCloseable {
+    /** Slots allocated on first use, at least. */
+    private static final int MIN_CAPACITY = 64;
+
+    private final NDManager parent;
     private final NDManager manager;
     private final int rows;
+    /** Per layer {@code [B, kvHeads, capacity, headDim]}; slots at or beyond {@link #columns} are unused. */
     private final NDArray[] keys;
     private final NDArray[] values;
     private int[][] slotPos;
@@ -30,6 +38,7 @@ public final class KvCache implements AutoCloseable {
     private final int[] length;
 
     public KvCache(NDManager parent, int rows, int layers) {
+        this.parent = parent;
         this.manager = parent.newSubManager();
         this.rows = rows;
         this.keys = new NDArray[layers];
@@ -47,7 +56,7 @@ public final class KvCache implements AutoCloseable {
         return length[row];
     }
 
-    /** Slots currently allocated (live or dead); for tests and diagnostics. */
+    /** Slots in use (live or dead); for tests and diagnostics. */
     public int columns() {
         return columns;
     }
@@ -95,7 +104,7 @@ public final class KvCache implements AutoCloseable {
         if (columns <= 2 * live + 16) {
             return;
         }
-        // Row r keeps its live slots in order, right-aligned; the rest of its new slots are dead.
+        // Row r keeps its live slots in order, at the front; the rest of its first `live` slots are dead.
         long[] index = new long[rows * live];
         int[][] newPos = new int[rows][live];
         for (int r = 0; r < rows; r++) {
@@ -108,29 +117,101 @@ public final class KvCache implements AutoCloseable {
                 }
             }
         }
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray idx = scope.create(index, new Shape(rows, 1, live, 1));
-            for (int l = 0; l < keys.length; l++) {
-                Shape s = keys[l].getShape();
-                Shape target = new Shape(rows, s.get(1), live, s.get(3));
-                keys[l] = replace(keys[l], keys[l].gather(idx.broadcast(target), 2));
-                values[l] = replace(values[l], values[l].gather(idx.broadcast(target), 2));
-            }
+        if (live > 0) {
+            moveSlots(index, live);
         }
         slotPos = newPos;
         columns = live;
     }
 
-    /** Appends one forward pass's keys/values {@code [B, kvHeads, T, headDim]} for a layer; returns the whole. */
-    public NDArray[] append(int layer, NDArray k, NDArray v) {
-        if (keys[layer] == null) {
-            keys[layer] = keep(k.duplicate());
-            values[layer] = keep(v.duplicate());
-        } else {
-            keys[layer] = replace(keys[layer], NDArrays.concat(new NDList(keys[layer], k), 2));
-            values[layer] = replace(values[layer], NDArrays.concat(new NDList(values[layer], v), 2));
+    /** Copies slot {@code index[r * live + j]} of row r to slot j, for every layer. */
+    private void moveSlots(long[] index, int live) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray idx = scope.create(index, new Shape(rows, 1, live, 1));
+            NDIndex kept = slots(0, live);
+            for (int l = 0; l < keys.length; l++) {
+                Shape s = keys[l].getShape();
+                NDArray target = idx.broadcast(new Shape(rows, s.get(1), live, s.get(3)));
+                // gather copies, so overwriting the buffer's first slots with the result is safe
+                try (NDArray k = keys[l].gather(target, 2); NDArray v = values[l].gather(target, 2)) {
+                    keys[l].set(kept, k);
+                    values[l].set(kept, v);
+                }
+            }
         }
-        return new NDArray[] {keys[layer], values[layer]};
+    }
+
+    /**
+     * Appends one forward pass's keys/values {@code [B, kvHeads, T, headDim]} for a layer and returns
+     * views of all slots in use, {@code [B, kvHeads, C+T, headDim]}, in the manager of {@code k} (the
+     * pass's scope). The views are valid until the next pass.
+     */
+    public NDArray[] append(int layer, NDArray k, NDArray v) {
+        int end = columns + Math.toIntExact(k.getShape().get(2));
+        if (keys[layer] == null || keys[layer].getShape().get(2) < end) {
+            keys[layer] = grow(keys[layer], k, end);
+            values[layer] = grow(values[layer], v, end);
+        }
+        NDIndex fresh = slots(columns, end);
+        keys[layer].set(fresh, k);
+        values[layer].set(fresh, v);
+        NDIndex used = slots(0, end);
+        return new NDArray[] {keys[layer].get(k.getManager(), used), values[layer].get(k.getManager(), used)};
+    }
+
+    /**
+     * A larger buffer shaped like {@code like} holding {@code old}'s slots in use. A quarter to spare
+     * makes growth geometric (the copies cost O(1) per slot) while wasting little memory at long contexts.
+     */
+    private NDArray grow(NDArray old, NDArray like, int needed) {
+        long capacity = Math.max(MIN_CAPACITY, needed + needed / 4);
+        Shape s = like.getShape();
+        NDArray buffer = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)), like.getDataType());
+        if (old != null) {
+            NDIndex used = slots(0, columns);
+            try (NDArray inUse = old.get(used)) {
+                buffer.set(used, inUse);
+            }
+            old.close();
+        }
+        return buffer;
+    }
+
+    /**
+     * A cache holding only rows {@code keep} (in that order), for a batch whose other rows have
+     * finished: they no longer cost compute in later passes. This cache is closed.
+     */
+    public KvCache keepRows(int[] keep) {
+        KvCache out = new KvCache(parent, keep.length, keys.length);
+        out.columns = columns;
+        for (int i = 0; i < keep.length; i++) {
+            out.slotPos[i] = slotPos[keep[i]];
+            out.length[i] = length[keep[i]];
+        }
+        if (keys[0] != null && keep.length > 0) {
+            long[] index = new long[keep.length];
+            for (int i = 0; i < keep.length; i++) {
+                index[i] = keep[i];
+            }
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray idx = scope.create(index, new Shape(keep.length, 1, 1, 1));
+                for (int l = 0; l < keys.length; l++) {
+                    Shape s = keys[l].getShape();
+                    NDArray target = idx.broadcast(new Shape(keep.length, s.get(1), s.get(2), s.get(3)));
+                    out.keys[l] = keys[l].gather(target, 0);
+                    out.values[l] = values[l].gather(target, 0);
+                    out.keys[l].attach(out.manager);
+                    out.values[l].attach(out.manager);
+                }
+            }
+        }
+        close();
+        return out;
+    }
+
+    /** Slots {@code [from, to)} of every row and head: {@code [:, :, from:to]} (built, not parsed: it runs twice per layer and step). */
+    private static NDIndex slots(long from, long to) {
+        return new NDIndex().addAllDim(2).addSliceDim(from, to);
     }
 
     /** Records the positions of the slots appended by the pass that just finished. */
@@ -151,17 +232,6 @@ public final class KvCache implements AutoCloseable {
 
     DataType dtype() {
         return keys[0] == null ? null : keys[0].getDataType();
-    }
-
-    private NDArray keep(NDArray a) {
-        a.attach(manager);
-        return a;
-    }
-
-    private NDArray replace(NDArray old, NDArray fresh) {
-        fresh.attach(manager);
-        old.close();
-        return fresh;
     }
 
     @Override

@@ -9,7 +9,6 @@ import org.specfair.lm.nn.Linear;
 import org.specfair.lm.nn.RmsNorm;
 import org.specfair.lm.nn.Rotary;
 
-import java.util.List;
 
 /**
  * LLaMA family (Tulu and other judges): RMSNorm, rotary positions (rotate-half, {@code rope_theta}),
@@ -18,23 +17,17 @@ import java.util.List;
  * layers.N.{input_layernorm, self_attn.{q,k,v,o}_proj, post_attention_layernorm, mlp.{gate,up,down}_proj},
  * norm}, lm_head}.
  */
-public final class Llama implements CausalLM {
+public final class Llama extends TransformerLM {
     record Block(RmsNorm inputNorm, Linear q, Linear k, Linear v, Linear o, RmsNorm postNorm,
                  Linear gate, Linear up, Linear down) {}
 
-    private final ModelConfig c;
-    private final NDManager manager;
-    private final DataType dtype;
     private final NDArray embed;
     private final Block[] blocks;
     private final RmsNorm norm;
     private final Linear lmHead;
-    private final List<Weights.Taken> params;
 
     public Llama(ModelConfig c, Weights w, NDManager manager, DataType dtype) {
-        this.c = c;
-        this.manager = manager;
-        this.dtype = dtype;
+        super(c, manager, dtype);
         long d = c.hiddenSize();
         long kv = (long) c.numKvHeads() * c.headDim();
         long inner = c.intermediateSize();
@@ -61,14 +54,13 @@ public final class Llama implements CausalLM {
         } else {
             lmHead = new Linear(w.take("lm_head.weight", c.vocabSize(), d), null);
         }
-        w.checkAllUsed();
-        params = List.copyOf(w.taken());
+        finishLoading(w);
     }
 
     @Override
     public NDArray hidden(ForwardBatch b) {
-        Rotary rotary = new Rotary(b, c.headDim(), c.ropeTheta(), dtype);
-        NDArray x = Gpt2.embed(embed, b.ids);                              // (B, T, D)
+        Rotary rotary = new Rotary(b, c.headDim(), c.ropeTheta(), dtype());
+        NDArray x = embed(embed, b.ids);                              // (B, T, D)
         for (int i = 0; i < blocks.length; i++) {
             Block blk = blocks[i];
             NDArray h = blk.inputNorm().apply(x);
@@ -83,32 +75,6 @@ public final class Llama implements CausalLM {
 
     @Override
     public NDArray head(NDArray hidden) {
-        NDArray logits = lmHead.apply(hidden);
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
-    }
-
-    @Override
-    public ModelConfig config() {
-        return c;
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public List<Weights.Taken> parameters() {
-        return params;
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+        return float32(lmHead.apply(hidden));
     }
 }

@@ -16,7 +16,7 @@ public record ScoredPositions(int[][] argmax, double[][] logProb) {
         Shape s = logits.getShape();
         int b = (int) s.get(0);
         int t = (int) s.get(1);
-        NDArray logp = logits.logSoftmax(-1);
+        NDArray logp = logits.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).logSoftmax(-1); // float64: no denormals (see DivergenceScorer)
         long[] idx = new long[b * t];
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
@@ -25,13 +25,17 @@ public record ScoredPositions(int[][] argmax, double[][] logProb) {
         }
         NDArray picked = logp.gather(scope.create(idx, new Shape(b, t, 1)), 2);
         long[] am = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
-        float[] lp = picked.toFloatArray();
+        double[] lp = picked.toDoubleArray();
         int[][] argmax = new int[b][t];
         double[][] logProb = new double[b][t];
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
                 argmax[r][j] = (int) am[r * t + j];
-                logProb[r][j] = j < tokens[r].length && tokens[r][j] >= 0 ? lp[r * t + j] : Double.NaN;
+                boolean wanted = j < tokens[r].length && tokens[r][j] >= 0;
+                logProb[r][j] = wanted ? lp[r * t + j] : Double.NaN;
+                if (wanted && Double.isNaN(lp[r * t + j])) {
+                    throw new IllegalStateException("model produced NaN logits (batch row " + r + "); check the checkpoint's weights");
+                }
             }
         }
         return new ScoredPositions(argmax, logProb);

@@ -33,6 +33,8 @@ public final class PromptDecoder {
     private final RunInfo run;
     private final Decoder decoder;
     private final TextTokenizer tokenizer;
+    /** Why an item's decoding failed, for items whose batch and solo retries both failed. */
+    private final java.util.Map<Item, String> failures = new java.util.IdentityHashMap<>();
 
     public PromptDecoder(GenerateOptions opts, RunInfo run, ExecutorModels.Loaded main, ExecutorModels.Loaded assistant) {
         this.opts = opts;
@@ -83,8 +85,6 @@ public final class PromptDecoder {
         }
         return out;
     }
-
-    private final java.util.Map<Item, String> failures = new java.util.IdentityHashMap<>();
 
     /** The batch at once; if that fails, each prompt alone, so one bad prompt costs only its own row. */
     private List<Generation> decodeBatch(List<Item> batch) {

@@ -52,8 +52,11 @@ public final class Attention {
         if (scale != 1f) {
             scores = scores.mul(scale);
         }
-        scores = scores.reshape(bsz, heads, t, keysLen).add(b.mask(local)); // mask (B, 1, T, C+T)
-        NDArray probs = scores.softmax(-1).reshape(bsz, kvHeads, group * t, keysLen);
+        NDArray mask = b.mask(local);                              // (B, 1, T, C+T), null: nothing masked
+        if (mask != null) {
+            scores = scores.reshape(bsz, heads, t, keysLen).add(mask).reshape(bsz, kvHeads, group * t, keysLen);
+        }
+        NDArray probs = scores.softmax(-1);
         NDArray out = probs.matMul(v).reshape(bsz, heads, t, hd);  // (B, H, T, hd)
         if (dtype != DataType.FLOAT32) {
             out = out.toType(dtype, false);
