@@ -48,8 +48,9 @@ import java.util.stream.Stream;
  * folder unless --main/--assistant are given): 30-60 s per path on 2 idle cores. The job's fixed cost after
  * decoding (error count and three table writes, about 2.5 s on 2 cores) is then under a tenth of its time.
  *
- * <p>PyTorch's multi-threaded pool (the baseline) slows down badly when other processes compete for the
- * cores; the load average at the start is printed and recorded so such runs can be told apart.
+ * <p>PyTorch's multi-threaded pool (the baseline) slows down when other processes compete for the cores
+ * (badly with spinning OpenMP waits; jobs/lib/build.sh makes them passive): the wait policy and the load
+ * average at the start are printed and recorded so such runs can be told apart.
  *
  * <p>Prints prompts/s of each and the ratio job / baseline (target >= {@value #TARGET}), plus job / threads
  * (what Spark itself costs), then one line of JSON.
@@ -99,9 +100,10 @@ public final class GenerateBench {
                     workload.size(), repeat, maxNewTokens, batch, cores);
             System.out.printf(Locale.ROOT, "  main %s, assistant %s%n", main, assistant);
             double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-            System.out.printf(Locale.ROOT, "  load average at start %.2f on %d cores%s%n", load, cores,
+            String waitPolicy = System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset (active)");
+            System.out.printf(Locale.ROOT, "  OMP_WAIT_POLICY %s, load average at start %.2f on %d cores%s%n", waitPolicy, load, cores,
                     load >= cores ? " (other processes are busy: expect noisy numbers, a pessimistic baseline)" : "");
-            new GenerateBench(main, assistant, decode, batch, cores, tmp, load).run(sample, workload);
+            new GenerateBench(main, assistant, decode, batch, cores, tmp, load, waitPolicy).run(sample, workload);
         } finally {
             deleteTree(tmp);
         }
@@ -114,8 +116,10 @@ public final class GenerateBench {
     private final int cores;
     private final Path tmp;
     private final double loadAverage;
+    private final String waitPolicy;
 
-    private GenerateBench(String main, String assistant, DecodeConfig decode, int batch, int cores, Path tmp, double loadAverage) {
+    private GenerateBench(String main, String assistant, DecodeConfig decode, int batch, int cores, Path tmp, double loadAverage,
+                          String waitPolicy) {
         this.main = main;
         this.assistant = assistant;
         this.decode = decode;
@@ -123,6 +127,7 @@ public final class GenerateBench {
         this.cores = cores;
         this.tmp = tmp;
         this.loadAverage = loadAverage;
+        this.waitPolicy = waitPolicy;
     }
 
     private GenerateOptions options(String out) {
@@ -194,9 +199,9 @@ public final class GenerateBench {
                 ratio, TARGET, ratio >= TARGET ? "met" : "NOT met", job / threaded, inProcessTokens == jobTokens ? "yes" : "NO");
         System.out.printf(Locale.ROOT, "{\"bench\":\"generate\",\"prompts\":%d,\"max_new_tokens\":%d,\"batch_size\":%d,\"cores\":%d,"
                         + "\"in_process_prompts_per_s\":%.3f,\"in_process_threads_prompts_per_s\":%.3f,\"job_prompts_per_s\":%.3f,"
-                        + "\"ratio\":%.4f,\"ratio_to_threads\":%.4f,\"target\":%.2f,\"met\":%b,\"tokens_in_process\":%d,\"tokens_job\":%d,\"load_average\":%.2f}%n",
+                        + "\"ratio\":%.4f,\"ratio_to_threads\":%.4f,\"target\":%.2f,\"met\":%b,\"tokens_in_process\":%d,\"tokens_job\":%d,\"load_average\":%.2f,\"omp_wait_policy\":\"%s\"}%n",
                 workload.size(), decode.maxNewTokens(), batch, cores, inProcess, threaded, job, ratio, job / threaded, TARGET,
-                ratio >= TARGET, inProcessTokens, jobTokens, loadAverage);
+                ratio >= TARGET, inProcessTokens, jobTokens, loadAverage, waitPolicy);
     }
 
     /** Seconds to run {@code work} on {@code threads} round-robin parts of {@code prompts}, one Java thread each. */
