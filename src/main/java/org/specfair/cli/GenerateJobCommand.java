@@ -25,7 +25,7 @@ public final class GenerateJobCommand implements Callable<Integer> {
 
     @Option(names = "--main", required = true, description = "main checkpoint folder (path or hdfs:// / s3a:// URI)") String main;
     @Option(names = "--assistant", description = "assistant checkpoint folder") String assistant;
-    @Option(names = "--prompts", required = true, split = ",", description = "prompt files (comma separated)") List<Path> prompts;
+    @Option(names = "--prompts", required = true, split = ",", description = "prompt files (comma separated; Parquet may be any Hadoop URI)") List<String> prompts;
     @Option(names = "--prompt-format", description = "honest, csv, tsv, jsonl, parquet (default: from the first file's extension)") String format;
     @Option(names = "--honest-set", defaultValue = "all", description = "binary, queer_nonqueer or all (honest format)") String honestSet;
     @Option(names = "--text-column", defaultValue = "prompt") String textColumn;
@@ -46,15 +46,15 @@ public final class GenerateJobCommand implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*])") String master;
 
     /** The table format a file name implies (HONEST files are .tsv too: name them with --prompt-format honest). */
-    static String formatOf(Path file) {
-        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    static String formatOf(String file) {
+        String name = file.toLowerCase(java.util.Locale.ROOT).replaceAll("/+$", "");
         if (name.endsWith(".csv")) {
             return "csv";
         } else if (name.endsWith(".tsv") || name.endsWith(".tab")) {
             return "tsv";
         } else if (name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson")) {
             return "jsonl";
-        } else if (name.endsWith(".parquet") || java.nio.file.Files.isDirectory(file)) {
+        } else if (name.endsWith(".parquet") || name.contains("://") || java.nio.file.Files.isDirectory(Path.of(file))) {
             return "parquet";
         }
         throw new IllegalArgumentException(file + ": cannot tell the prompt format from the name; give --prompt-format honest|csv|tsv|jsonl|parquet");
@@ -68,7 +68,10 @@ public final class GenerateJobCommand implements Callable<Integer> {
         PromptColumns cols = new PromptColumns(idColumn, textColumn, groupColumn, identityColumn, templateColumn);
         SparkSession spark = Sessions.create("specfair generate " + experiment + "/" + stage, master);
         try {
-            List<Prompt> list = PromptSource.load(prompts, format != null ? format : formatOf(prompts.get(0)), cols, honestSet, spark);
+            String fmt = format != null ? format : formatOf(prompts.get(0));
+            List<Prompt> list = fmt.equalsIgnoreCase("parquet")
+                    ? PromptSource.loadParquet(prompts, cols, spark)
+                    : PromptSource.load(prompts.stream().map(Path::of).toList(), fmt, cols, honestSet, spark);
             GenerateJob.Summary s = GenerateJob.run(spark, opts, list);
             System.err.printf("specfair generate: run %s: %d prompts decoded (%d error rows), %d already written, %d model loads; tables under %s%n",
                     s.runId(), s.promptsDecoded(), s.errorRows(), s.promptsKept(), s.modelLoads(), out);

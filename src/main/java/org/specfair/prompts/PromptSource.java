@@ -48,18 +48,35 @@ public final class PromptSource {
     }
 
     private static List<Prompt> readParquet(List<Path> files, PromptColumns cols, SparkSession spark) {
+        return readParquetUris(files.stream().map(Path::toString).toList(), cols, spark);
+    }
+
+    /**
+     * Parquet prompt tables at any Hadoop location ({@code hdfs://}, {@code s3a://}, local): given as
+     * strings, because {@link Path} would fold the URI's double slash.
+     */
+    public static List<Prompt> loadParquet(List<String> uris, PromptColumns cols, SparkSession spark) {
+        List<Prompt> prompts = readParquetUris(uris, cols, spark);
+        if (prompts.isEmpty()) {
+            throw new PromptFileException(uris + ": no prompt rows");
+        }
+        report(prompts, uris);
+        return prompts;
+    }
+
+    private static List<Prompt> readParquetUris(List<String> uris, PromptColumns cols, SparkSession spark) {
         if (spark == null) {
             throw new IllegalArgumentException("parquet prompt tables are read through Spark, but no SparkSession was given");
         }
         List<Prompt> prompts = new ArrayList<>();
-        for (Path file : files) {
-            prompts.addAll(ParquetPrompts.read(spark, file.toString(), cols));
+        for (String uri : uris) {
+            prompts.addAll(ParquetPrompts.read(spark, uri, cols));
         }
         return PromptIds.assign(prompts, PromptIds.TABLE);
     }
 
     /** One summary line; error rows are counted and the first named, since they are easy to miss later. */
-    private static void report(List<Prompt> prompts, List<Path> files) {
+    private static void report(List<Prompt> prompts, List<?> files) {
         List<Prompt> bad = prompts.stream().filter(Prompt::hasError).toList();
         LOG.info("{} prompts from {} ({} kept as error rows)", prompts.size(), files, bad.size());
         if (!bad.isEmpty()) {

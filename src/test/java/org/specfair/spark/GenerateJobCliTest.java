@@ -105,4 +105,21 @@ class GenerateJobCliTest {
         assertTrue(line3.contains("row 3") && line3.contains("duplicate prompt id 'p1'"), line3);
         assertNoTables(out3);
     }
+
+    @Test
+    void parquetPromptsAreReadFromAHadoopUri() {
+        Path table = tmp.resolve("prompts.parquet");
+        org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]")
+                .appName("parquet-prompts").config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            spark.sql("SELECT * FROM VALUES ('1 2 3', 'female'), ('4 5', 'male') AS t(prompt, category)")
+                    .write().parquet(table.toString());
+        } finally {
+            spark.stop();
+        }
+        Path out = tmp.resolve("out-parquet");
+        Result r = generate(Path.of("file://" + table.toAbsolutePath()), "parquet", out);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isDirectory(out.resolve("generations")), r.err());
+    }
 }
