@@ -1,12 +1,8 @@
 package org.specfair.decode;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.specfair.lm.CausalLM;
 import org.specfair.lm.Golden;
-import org.specfair.lm.Models;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,22 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Golden assisted_greedy traces and divergence values from the independent reference implementation. */
-class GoldenDecodingTest {
-    static CausalLM main;
-    static CausalLM draft;
-
-    @BeforeAll
-    static void load() {
-        main = Models.load(Golden.dir("neo-main-tiny"), "cpu", "float32");
-        draft = Models.load(Golden.dir("neo-draft-tiny"), "cpu", "float32");
-    }
-
-    @AfterAll
-    static void close() {
-        main.close();
-        draft.close();
-    }
-
+class GoldenDecodingTest extends GoldenPairTest {
     static DecodeConfig configOf(JsonNode c) {
         return DecodeConfig.greedy(c.get("max_new_tokens").asInt())
                 .withSchedule(Schedule.parse(c.get("schedule").asText()), c.get("num_assistant_tokens").asInt());

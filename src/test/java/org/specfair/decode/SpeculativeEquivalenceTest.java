@@ -1,11 +1,7 @@
 package org.specfair.decode;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.specfair.lm.CausalLM;
 import org.specfair.lm.Golden;
-import org.specfair.lm.Models;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,22 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Greedy speculative decoding is main-only greedy decoding; batching never changes a prompt's result. */
-class SpeculativeEquivalenceTest {
-    static CausalLM main;
-    static CausalLM draft;
-
-    @BeforeAll
-    static void load() {
-        main = Models.load(Golden.dir("neo-main-tiny"), "cpu", "float32");
-        draft = Models.load(Golden.dir("neo-draft-tiny"), "cpu", "float32");
-    }
-
-    @AfterAll
-    static void close() {
-        main.close();
-        draft.close();
-    }
-
+class SpeculativeEquivalenceTest extends GoldenPairTest {
     static List<DecodeRequest> randomPrompts(int n, long seed) {
         Random rnd = new Random(seed);
         List<DecodeRequest> out = new ArrayList<>();
