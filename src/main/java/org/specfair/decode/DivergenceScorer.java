@@ -1,22 +1,32 @@
 package org.specfair.decode;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import org.specfair.lm.CausalLM;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
- * The teacher-forced scoring pass: both models read prompt + completion once (no cache), and at
- * every emitted position their full next-token distributions are compared on the device
- * (KL both ways, Jensen-Shannon, total variation, alpha = sum(min(p, q)) = 1 - TV, entropies,
- * argmax agreement). Only {@code B x N} numbers per metric come back to the host.
+ * The scoring pass: at every emitted position, both models' full next-token distributions given
+ * prompt + completion so far are compared (KL both ways, Jensen-Shannon, total variation,
+ * alpha = sum(min(p, q)) = 1 - TV, entropies, argmax agreement; {@link DivergenceMath}).
+ *
+ * <p>Decoding already computed almost all of these distributions with exactly these prefixes: the
+ * main model's at every emitted position (verification slots, or main-only steps), the assistant's
+ * at every position its proposals or steps covered. They are reused (kept on the device by the
+ * decoders); a teacher-forced pass over prompt + completion runs only for a model whose logits are
+ * missing somewhere, with its vocabulary head only at the missing positions.
  */
 final class DivergenceScorer {
+    /** Bytes of one float32 {@code [chunk, V]} array: small enough to stay in cache, big enough to amortise op overhead. */
+    private static final long CHUNK_BYTES = 8L << 20;
+
     private final CausalLM main;
     private final CausalLM assistant;
     private final double temperature;
@@ -27,203 +37,125 @@ final class DivergenceScorer {
         this.temperature = temperature;
     }
 
-    /**
-     * The main model's logits at the emitted positions as decoding computed them ({@code [B, n, V]},
-     * zero-padded), or null when some row lacks them. Decoding already ran the main model over exactly
-     * these prefixes (verification slots, or main-only steps), so its teacher-forced pass is skipped:
-     * it would recompute the same numbers (to float rounding) at the cost of the biggest model.
-     */
-    private static NDArray keptMainLogits(NDManager scope, List<RowState> rows, int n) {
-        ai.djl.ndarray.NDList perRow = new ai.djl.ndarray.NDList();
-        for (RowState row : rows) {
-            if (row.mainLogits == null || row.mainLogits.stream().mapToLong(a -> a.getShape().get(0)).sum() != row.emitted()) {
-                return null;
-            }
-            NDArray logits = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(row.mainLogits), 0); // (emitted, V)
-            if (row.emitted() < n) {
-                NDArray pad = scope.zeros(new Shape(n - row.emitted(), logits.getShape().get(1)), logits.getDataType(), logits.getDevice());
-                logits = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(logits, pad), 0);
-            }
-            logits.attach(scope);
-            perRow.add(logits);
+    /** Row r's kept main logits as one {@code [V]} view per emitted position, or null if some are missing. */
+    private static List<NDArray> keptMain(RowState row) {
+        if (row.mainLogits == null) {
+            return null;
         }
-        return ai.djl.ndarray.NDArrays.stack(perRow, 0);
+        List<NDArray> out = new ArrayList<>(row.emitted());
+        for (NDArray block : row.mainLogits) {               // (m, V) per decoding pass
+            for (int j = 0; j < block.getShape().get(0); j++) {
+                out.add(block.get(j));
+            }
+        }
+        return out.size() == row.emitted() ? out : null;
     }
 
     /**
-     * The assistant's logits at the emitted positions {@code [B, n, V]}: those its proposals already
-     * computed (every emitted position of a speculative round but a bonus one), and for the rest one
-     * teacher-forced pass whose vocabulary head runs only at the missing positions.
+     * Per row and emitted position, a model's logits {@code [V]}: the kept ones, and for the rest one
+     * teacher-forced pass (no cache) over the rows' prompt + completion whose head runs only at the gaps.
      */
-    private NDArray assistantLogits(NDManager scope, List<RowState> rows, int[][] feed, int[][] slots, int n) {
-        boolean kept = rows.stream().allMatch(r -> r.assistantLogits != null && r.assistantLogits.size() == r.emitted());
-        if (!kept) {
-            return assistant.logitsAt(scope, feed, null, slots);
-        }
+    private static List<List<NDArray>> complete(NDManager scope, CausalLM model, List<RowState> rows,
+                                                List<List<NDArray>> kept, int[][] feed) {
         int b = rows.size();
         int[][] missing = new int[b][];
         boolean anyMissing = false;
         for (int r = 0; r < b; r++) {
-            List<NDArray> have = rows.get(r).assistantLogits;
-            int[] rowSlots = slots[r];
-            missing[r] = java.util.stream.IntStream.range(0, have.size()).filter(j -> have.get(j) == null)
-                    .map(j -> rowSlots[j]).toArray();
+            RowState row = rows.get(r);
+            List<NDArray> have = usable(kept.get(r), row);
+            // Slot j of the feed predicts the token at position j + 1: the prompt's last slot predicts the first new token.
+            missing[r] = IntStream.range(0, row.emitted()).filter(i -> have == null || have.get(i) == null)
+                    .map(i -> row.prompt.length - 1 + i).toArray();
             anyMissing |= missing[r].length > 0;
         }
-        NDArray computed = anyMissing ? assistant.logitsAt(scope, feed, null, missing) : null; // (B, max missing, V)
-        long v = assistant.config().vocabSize();
-        ai.djl.ndarray.NDList perRow = new ai.djl.ndarray.NDList();
+        if (!anyMissing) {
+            return kept;
+        }
+        NDArray computed = model.logitsAt(scope, feed, null, missing); // (B, max missing, V)
+        List<List<NDArray>> out = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
-            ai.djl.ndarray.NDList positions = new ai.djl.ndarray.NDList();
+            RowState row = rows.get(r);
+            List<NDArray> have = usable(kept.get(r), row);
+            List<NDArray> all = new ArrayList<>(row.emitted());
             int m = 0;
-            for (NDArray logits : rows.get(r).assistantLogits) {
-                positions.add(logits != null ? logits.reshape(1, v) : computed.get(r).get(m++).reshape(1, v));
+            for (int i = 0; i < row.emitted(); i++) {
+                all.add(have != null && have.get(i) != null ? have.get(i) : computed.get(r, m++));
             }
-            for (int j = rows.get(r).emitted(); j < n; j++) {
-                positions.add(scope.zeros(new Shape(1, v), ai.djl.ndarray.types.DataType.FLOAT32, positions.isEmpty()
-                        ? assistant.manager().getDevice() : positions.get(0).getDevice()));
-            }
-            NDArray row = ai.djl.ndarray.NDArrays.concat(positions, 0);
-            row.attach(scope);
-            perRow.add(row);
+            out.add(all);
         }
-        return ai.djl.ndarray.NDArrays.stack(perRow, 0);
-    }
-
-    /** Per-position results, flat over (row, position). */
-    private static final class Metrics {
-        final double[] klPQ, klQP, js, tv, hP, hQ, pTok, qTok;
-        final long[] amP, amQ;
-
-        Metrics(int size) {
-            klPQ = new double[size]; klQP = new double[size]; js = new double[size]; tv = new double[size];
-            hP = new double[size]; hQ = new double[size]; pTok = new double[size]; qTok = new double[size];
-            amP = new long[size]; amQ = new long[size];
-        }
-
-        void put(int at, Metrics m) {
-            for (var pair : new double[][][] {{m.klPQ, klPQ}, {m.klQP, klQP}, {m.js, js}, {m.tv, tv}, {m.hP, hP},
-                    {m.hQ, hQ}, {m.pTok, pTok}, {m.qTok, qTok}}) {
-                System.arraycopy(pair[0], 0, pair[1], at, pair[0].length);
-            }
-            System.arraycopy(m.amP, 0, amP, at, m.amP.length);
-            System.arraycopy(m.amQ, 0, amQ, at, m.amQ.length);
-        }
-    }
-
-    private NDArray logProbs(NDManager part, NDArray logits) {
-        NDArray x = float64(logits);
-        x.attach(part);
-        return (temperature == 1.0 ? x : x.div(temperature)).logSoftmax(-1);
-    }
-
-    /**
-     * All metrics for log-probabilities {@code lp, lq} of shape {@code (R, n, V)}. Every metric is a sum
-     * over the vocabulary of (distribution x log-ratio), computed as batched dot products, so no product
-     * array is built.
-     */
-    private static Metrics metrics(NDArray lp, NDArray lq, NDArray tok, long rowsN, long v) {
-        Metrics out = new Metrics((int) rowsN);
-        NDArray p = lp.exp();
-        NDArray q = lq.exp();
-        NDArray d = lp.sub(lq);                                             // log p - log q
-        NDArray m = p.add(q).muli(0.5);
-        // log m, floored so that positions where both probabilities underflow give 0 * finite = 0.
-        NDArray logM = m.maximum(Double.MIN_NORMAL).log();
-        System.arraycopy(dot(p, d, rowsN, v), 0, out.klPQ, 0, (int) rowsN);
-        System.arraycopy(neg(dot(q, d, rowsN, v)), 0, out.klQP, 0, (int) rowsN);
-        System.arraycopy(neg(dot(p, lp, rowsN, v)), 0, out.hP, 0, (int) rowsN);
-        System.arraycopy(neg(dot(q, lq, rowsN, v)), 0, out.hQ, 0, (int) rowsN);
-        double[] hM = neg(dot(m, logM, rowsN, v));
-        for (int i = 0; i < rowsN; i++) {                                   // JS = H(M) - (H(P) + H(Q)) / 2
-            out.js[i] = Math.max(0, hM[i] - 0.5 * (out.hP[i] + out.hQ[i]));
-        }
-        System.arraycopy(p.subi(q).abs().sum(new int[] {-1}).mul(0.5).toDoubleArray(), 0, out.tv, 0, (int) rowsN);
-        System.arraycopy(lp.gather(tok, 2).exp().toDoubleArray(), 0, out.pTok, 0, (int) rowsN);
-        System.arraycopy(lq.gather(tok, 2).exp().toDoubleArray(), 0, out.qTok, 0, (int) rowsN);
-        System.arraycopy(lp.argMax(-1).toType(DataType.INT64, false).toLongArray(), 0, out.amP, 0, (int) rowsN);
-        System.arraycopy(lq.argMax(-1).toType(DataType.INT64, false).toLongArray(), 0, out.amQ, 0, (int) rowsN);
         return out;
     }
 
-    /** Row-wise dot products of two {@code [.., V]} arrays: {@code (N,1,V) x (N,V,1)}. */
-    private static double[] dot(NDArray x, NDArray y, long rows, long v) {
-        return x.reshape(rows, 1, v).matMul(y.reshape(rows, v, 1)).toDoubleArray();
-    }
-
-    /**
-     * The divergence math runs in float64: tokens a peaked model deems near-impossible have float32
-     * probabilities in the denormal range, where CPU arithmetic is 10-100x slower (measured: the
-     * metrics of a batch took 3 s instead of 0.3 s); float64 keeps them normal (and is more precise).
-     */
-    private static NDArray float64(NDArray x) {
-        return x.toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
-    }
-
-    private static double[] neg(double[] x) {
-        for (int i = 0; i < x.length; i++) {
-            x[i] = -x[i];
-        }
-        return x;
+    /** Kept logits that line up with the row's emitted tokens, else null (all recomputed). */
+    private static List<NDArray> usable(List<NDArray> kept, RowState row) {
+        return kept != null && kept.size() == row.emitted() ? kept : null;
     }
 
     List<List<TokenDivergence>> score(List<RowState> rows) {
         int b = rows.size();
         int[][] feed = new int[b][];
-        int[][] slots = new int[b][];
-        int n = 1;
+        int total = 0;
         for (int r = 0; r < b; r++) {
             RowState row = rows.get(r);
-            int emitted = row.emitted();
-            // Slot j predicts the token at position j + 1: the prompt's last slot predicts the first new token.
-            feed[r] = java.util.Arrays.copyOf(row.seq, Math.max(row.prompt.length, row.length - 1));
-            slots[r] = new int[emitted];
-            for (int i = 0; i < emitted; i++) {
-                slots[r][i] = row.prompt.length - 1 + i;
-            }
-            n = Math.max(n, emitted);
-        }
-        long[] tokens = new long[b * n];
-        for (int r = 0; r < b; r++) {
-            RowState row = rows.get(r);
-            for (int i = 0; i < row.emitted(); i++) {
-                tokens[r * n + i] = row.seq[row.prompt.length + i];
-            }
+            feed[r] = Arrays.copyOf(row.seq, Math.max(row.prompt.length, row.length - 1));
+            total += row.emitted();
         }
         List<List<TokenDivergence>> out = new ArrayList<>();
         try (NDManager scope = main.manager().newSubManager()) {
-            NDArray tok = scope.create(tokens, new Shape(b, n, 1));
-            NDArray mainLogits = keptMainLogits(scope, rows, n);
-            if (mainLogits == null) {
-                mainLogits = main.logitsAt(scope, feed, null, slots);
+            List<List<NDArray>> keptMain = new ArrayList<>();
+            List<List<NDArray>> keptAssistant = new ArrayList<>();
+            for (RowState row : rows) {
+                keptMain.add(keptMain(row));
+                keptAssistant.add(row.assistantLogits);
             }
-            NDArray assistantLogits = assistantLogits(scope, rows, feed, slots, n).toDevice(mainLogits.getDevice(), false);
-            long v = mainLogits.getShape().get(2);
-            // Batch rows in chunks of at most ~16 MB of float64 per array: larger arrays are fresh
-            // mmap'd memory at every op (page faults dominated the time); smaller ones are reused.
-            int chunk = (int) Math.max(1, (16L << 20) / ((long) n * v * 8));
-            Metrics all = new Metrics(b * n);
-            for (int r0 = 0; r0 < b; r0 += chunk) {
-                int r1 = Math.min(b, r0 + chunk);
-                try (NDManager part = scope.newSubManager()) {
-                    NDIndex rowsIdx = new NDIndex().addSliceDim(r0, r1);
-                    NDArray lp = logProbs(part, mainLogits.get(rowsIdx));
-                    NDArray lq = logProbs(part, assistantLogits.get(rowsIdx));
-                    all.put(r0 * n, metrics(lp, lq, tok.get(rowsIdx), (long) (r1 - r0) * n, v));
+            List<List<NDArray>> mainAt = complete(scope, main, rows, keptMain, feed);
+            List<List<NDArray>> assistantAt = complete(scope, assistant, rows, keptAssistant, feed);
+
+            // Flatten (row, position) and compute the metrics chunk by chunk.
+            List<NDArray> flatMain = new ArrayList<>(total);
+            List<NDArray> flatAssistant = new ArrayList<>(total);
+            long[] tokens = new long[total];
+            int at = 0;
+            for (int r = 0; r < b; r++) {
+                RowState row = rows.get(r);
+                for (int i = 0; i < row.emitted(); i++) {
+                    flatMain.add(mainAt.get(r).get(i));
+                    flatAssistant.add(assistantAt.get(r).get(i));
+                    tokens[at++] = row.seq[row.prompt.length + i];
                 }
             }
+            DivergenceMath.Chunk[] chunks = new DivergenceMath.Chunk[Math.max(1, total)];
+            long v = main.config().vocabSize();
+            int chunk = (int) Math.max(1, CHUNK_BYTES / (4 * v));
+            for (int from = 0; from < total; from += chunk) {
+                int to = Math.min(total, from + chunk);
+                try (NDManager part = scope.newSubManager()) {
+                    NDArray p = stack(part, flatMain.subList(from, to));
+                    NDArray q = stack(part, flatAssistant.subList(from, to)).toDevice(p.getDevice(), false);
+                    chunks[from / chunk] = DivergenceMath.of(p, q, Arrays.copyOfRange(tokens, from, to), temperature);
+                }
+            }
+            at = 0;
             for (int r = 0; r < b; r++) {
                 RowState row = rows.get(r);
                 List<TokenDivergence> list = new ArrayList<>(row.emitted());
-                for (int i = 0; i < row.emitted(); i++) {
-                    int j = r * n + i;
-                    list.add(new TokenDivergence(row.prompt.length + i, (int) tokens[j], row.sources.get(i),
-                            all.pTok[j], all.qTok[j], all.klPQ[j], all.klQP[j], all.js[j], all.tv[j], 1.0 - all.tv[j], all.hP[j], all.hQ[j],
-                            all.amP[j] == all.amQ[j]));
+                for (int i = 0; i < row.emitted(); i++, at++) {
+                    DivergenceMath.Chunk c = chunks[at / chunk];
+                    int j = at % chunk;
+                    list.add(new TokenDivergence(row.prompt.length + i, (int) tokens[at], row.sources.get(i),
+                            c.pTok()[j], c.qTok()[j], c.klPQ()[j], c.klQP()[j], c.js()[j], c.tv()[j], 1.0 - c.tv()[j],
+                            c.hP()[j], c.hQ()[j], c.argmaxP()[j] == c.argmaxQ()[j]));
                 }
                 out.add(list);
             }
         }
         return out;
+    }
+
+    /** {@code [n, V]} from n {@code [V]} arrays, as float32, in {@code scope}. */
+    private static NDArray stack(NDManager scope, List<NDArray> rows) {
+        NDArray out = NDArrays.stack(new NDList(rows), 0);
+        out.attach(scope);
+        return out.getDataType() == DataType.FLOAT32 ? out : out.toType(DataType.FLOAT32, false);
     }
 }

@@ -5,9 +5,8 @@ import ai.djl.ndarray.NDArray;
 /** Argmax and its log-probability per row of logits {@code [B, V]}, computed on the device. */
 record GreedyPick(int[] token, double[] logProb) {
     static GreedyPick of(NDArray logits) {
-        NDArray logp = logits.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).logSoftmax(-1); // float64: no denormals (see DivergenceScorer)
-        long[] am = logp.argMax(-1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
-        double[] mx = logp.max(new int[] {-1}).toDoubleArray();
+        long[] am = logits.argMax(-1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+        double[] mx = org.specfair.lm.FloatSoftmax.normalizer(logits).logProbOfMax();
         int[] tok = new int[am.length];
         double[] lp = new double[am.length];
         for (int i = 0; i < am.length; i++) {

@@ -16,16 +16,16 @@ public record ScoredPositions(int[][] argmax, double[][] logProb) {
         Shape s = logits.getShape();
         int b = (int) s.get(0);
         int t = (int) s.get(1);
-        NDArray logp = logits.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).logSoftmax(-1); // float64: no denormals (see DivergenceScorer)
+        FloatSoftmax.Normalizer normalizer = FloatSoftmax.normalizer(logits); // (B, T, 1)
         long[] idx = new long[b * t];
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
                 idx[r * t + j] = j < tokens[r].length && tokens[r][j] >= 0 ? tokens[r][j] : 0;
             }
         }
-        NDArray picked = logp.gather(scope.create(idx, new Shape(b, t, 1)), 2);
+        NDArray picked = logits.gather(scope.create(idx, new Shape(b, t, 1)), 2);
         long[] am = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
-        double[] lp = picked.toDoubleArray();
+        double[] lp = normalizer.logProbs(picked.toFloatArray());
         int[][] argmax = new int[b][t];
         double[][] logProb = new double[b][t];
         for (int r = 0; r < b; r++) {

@@ -1,0 +1,134 @@
+package org.specfair.decode;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The float32 device metrics against a plain float64 reference, from flat to extremely peaked distributions. */
+class DivergenceMathTest {
+    private static final int V = 5000;
+
+    /** Reference metrics in double: {klPQ, klQP, js, tv, hP, hQ, pTok, qTok}. */
+    static double[] reference(float[] zp, float[] zq, int tok, double t) {
+        double[] lp = logSoftmax(zp, t);
+        double[] lq = logSoftmax(zq, t);
+        double klPQ = 0, klQP = 0, js = 0, tv = 0, hP = 0, hQ = 0;
+        for (int i = 0; i < lp.length; i++) {
+            double p = Math.exp(lp[i]);
+            double q = Math.exp(lq[i]);
+            double m = 0.5 * (p + q);
+            if (p > 0) {
+                klPQ += p * (lp[i] - lq[i]);
+                hP -= p * lp[i];
+                js += 0.5 * p * (lp[i] - Math.log(m));
+            }
+            if (q > 0) {
+                klQP += q * (lq[i] - lp[i]);
+                hQ -= q * lq[i];
+                js += 0.5 * q * (lq[i] - Math.log(m));
+            }
+            tv += 0.5 * Math.abs(p - q);
+        }
+        return new double[] {klPQ, klQP, js, tv, hP, hQ, Math.exp(lp[tok]), Math.exp(lq[tok])};
+    }
+
+    static double[] logSoftmax(float[] z, double t) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float x : z) {
+            max = Math.max(max, x / t);
+        }
+        double sum = 0;
+        for (float x : z) {
+            sum += Math.exp(x / t - max);
+        }
+        double lse = max + Math.log(sum);
+        double[] out = new double[z.length];
+        for (int i = 0; i < z.length; i++) {
+            out[i] = z[i] / t - lse;
+        }
+        return out;
+    }
+
+    @Test
+    void matchesFloat64ReferenceFromFlatToPeaked() {
+        // Logit scales from nearly uniform to spreads of hundreds of nats (float32 exp would be denormal).
+        double[] scales = {0.01, 1, 4, 12, 60};
+        double[] noises = {0.001, 0.3, 3};
+        int rows = scales.length * noises.length;
+        float[] zp = new float[rows * V];
+        float[] zq = new float[rows * V];
+        long[] tok = new long[rows];
+        SplittableRandom rnd = new SplittableRandom(7);
+        int r = 0;
+        for (double scale : scales) {
+            for (double noise : noises) {
+                for (int i = 0; i < V; i++) {
+                    double g = rnd.nextDouble(-1, 1) * scale + (i == 3 ? 5 * scale : 0);
+                    zp[r * V + i] = (float) g;
+                    zq[r * V + i] = (float) (g + noise * rnd.nextDouble(-1, 1) * Math.max(1, scale));
+                }
+                // Alternate the scored token between the top one and one deep in the tail (possibly below the floor).
+                tok[r] = r % 2 == 0 ? 3 : argmin(zp, r * V);
+                r++;
+            }
+        }
+        for (double t : new double[] {1.0, 0.7}) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray p = m.create(zp, new Shape(rows, V));
+                NDArray q = m.create(zq, new Shape(rows, V));
+                DivergenceMath.Chunk c = DivergenceMath.of(p, q, tok, t);
+                for (int i = 0; i < rows; i++) {
+                    float[] a = java.util.Arrays.copyOfRange(zp, i * V, (i + 1) * V);
+                    float[] b = java.util.Arrays.copyOfRange(zq, i * V, (i + 1) * V);
+                    double[] ref = reference(a, b, (int) tok[i], t);
+                    String label = "row " + i + " T=" + t;
+                    assertEquals(ref[0], c.klPQ()[i], 2e-6, label + " KL(P||Q)");
+                    assertEquals(ref[1], c.klQP()[i], 2e-6, label + " KL(Q||P)");
+                    assertEquals(ref[2], c.js()[i], 2e-6, label + " JS");
+                    assertEquals(ref[3], c.tv()[i], 2e-6, label + " TV");
+                    assertEquals(ref[4], c.hP()[i], 2e-6 * Math.max(1, ref[4]), label + " H(P)");
+                    assertEquals(ref[5], c.hQ()[i], 2e-6 * Math.max(1, ref[5]), label + " H(Q)");
+                    // Token probabilities are exact relative to their size, even far below the floor.
+                    assertEquals(ref[6], c.pTok()[i], 1e-5 * ref[6] + 1e-300, label + " p");
+                    assertEquals(ref[7], c.qTok()[i], 1e-5 * ref[7] + 1e-300, label + " q");
+                    assertTrue(c.klPQ()[i] >= 0 && c.klQP()[i] >= 0 && c.js()[i] >= 0 && c.tv()[i] >= 0, label);
+                }
+            }
+        }
+    }
+
+    @Test
+    void identicalDistributionsHaveZeroDivergenceAndAgree() {
+        float[] z = new float[2 * V];
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (float) rnd.nextDouble(-30, 30);
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(z, new Shape(2, V));
+            DivergenceMath.Chunk c = DivergenceMath.of(p, p.duplicate(), new long[] {0, 1}, 1.0);
+            for (int i = 0; i < 2; i++) {
+                assertEquals(0, c.klPQ()[i], 1e-7);
+                assertEquals(0, c.js()[i], 1e-7);
+                assertEquals(0, c.tv()[i], 1e-6);
+                assertEquals(c.argmaxP()[i], c.argmaxQ()[i]);
+            }
+        }
+    }
+
+    private static int argmin(float[] z, int from) {
+        int best = 0;
+        for (int i = 1; i < V; i++) {
+            if (z[from + i] < z[from + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}
