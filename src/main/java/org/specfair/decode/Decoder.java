@@ -92,7 +92,7 @@ public final class Decoder {
             if (scoring && cfg.mode() != Mode.ASSISTANT_ONLY) {
                 rows.forEach(r -> r.mainLogits = new ArrayList<>());
             }
-            if (scoring && cfg.mode() == Mode.SPECULATIVE) {
+            if (scoring && cfg.mode() != Mode.MAIN_ONLY) {
                 rows.forEach(r -> r.assistantLogits = new ArrayList<>());
             }
             NDManager kept = scoring ? keep : null; // where logits kept for the scoring pass live

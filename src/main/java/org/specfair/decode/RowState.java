@@ -96,7 +96,7 @@ final class RowState {
         if (mainLogits == null || count == 0) {
             return;
         }
-        ai.djl.ndarray.NDArray slice = rowLogits.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(from, from + count)).duplicate();
+        ai.djl.ndarray.NDArray slice = rowLogits.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(from, from + count)); // a view: keeps the pass's logits alive, no copy
         slice.attach(keep);
         mainLogits.add(slice);
     }
@@ -109,6 +109,31 @@ final class RowState {
         for (int j = 0; j < emitted; j++) {
             assistantLogits.add(j < proposals.length ? proposals[j] : null);
         }
+    }
+
+    /**
+     * The slot, in an assistant pass feeding this row's tokens from {@code cacheLength} on ({@code fed}
+     * of them), whose logits are the assistant's distribution at the last emitted position when those
+     * are still missing; -1 otherwise. They are missing after a bonus token: the main model emitted it
+     * right after the last draft token, which the assistant never fed. The next pass that feeds that
+     * draft token computes them at its slot, with exactly the prefix the scoring pass would use.
+     */
+    int pendingAssistantSlot(int cacheLength, int fed) {
+        if (assistantLogits == null || assistantLogits.isEmpty() || assistantLogits.get(assistantLogits.size() - 1) != null) {
+            return -1;
+        }
+        int slot = (length - 1) - 1 - cacheLength; // the slot of the token before the last one
+        return slot >= 0 && slot < fed ? slot : -1;
+    }
+
+    void fillPendingAssistantLogits(ai.djl.ndarray.NDArray logits) {
+        assistantLogits.set(assistantLogits.size() - 1, logits);
+    }
+
+    /** Indices of the emitted tokens whose assistant logits are missing (a bonus, or a draft-free final round). */
+    int[] missingAssistantLogits() {
+        return assistantLogits == null ? new int[0]
+                : java.util.stream.IntStream.range(0, assistantLogits.size()).filter(i -> assistantLogits.get(i) == null).toArray();
     }
 
     int[] completion() {

@@ -57,6 +57,10 @@ final class SingleModelDecoder {
                         row.emit(x, source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
                         if (source == TokenSource.MAIN) {
                             row.keepMainLogits(logits.get(r).expandDims(0), 0, 1, keep);
+                        } else if (row.assistantLogits != null) {
+                            NDArray kept = logits.get(r); // a view: no copy
+                            kept.attach(keep);
+                            row.assistantLogits.add(kept);
                         }
                     }
                 }

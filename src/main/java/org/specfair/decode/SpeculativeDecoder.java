@@ -57,6 +57,9 @@ final class SpeculativeDecoder {
                 try (NDManager round = scope.newSubManager()) {
                     round(round, rows, mainCache, draftCache);
                 }
+                if (keep != null) {
+                    keepFinalAssistantLogits(rows, draftCache);
+                }
                 int[] live = RowState.unfinished(rows);
                 if (RowState.worthDropping(rows.size(), live.length)) {
                     mainCache = mainCache.keepRows(live);
@@ -67,6 +70,50 @@ final class SpeculativeDecoder {
         } finally {
             mainCache.close();
             draftCache.close();
+        }
+    }
+
+    /**
+     * Rows that just finished may lack the assistant's distribution at their last positions (a bonus
+     * token, or a final round with no draft), and no later round will feed the tokens before them.
+     * One assistant pass over a copy of those rows' cache computes them (a copy, so the live rows'
+     * caches, and hence their decoding, stay untouched).
+     */
+    private void keepFinalAssistantLogits(List<RowState> rows, KvCache draftCache) {
+        int[] finished = java.util.stream.IntStream.range(0, rows.size())
+                .filter(r -> rows.get(r).done && rows.get(r).missingAssistantLogits().length > 0).toArray();
+        int[][] feed = new int[finished.length][];
+        int[][] slots = new int[finished.length][];
+        int[][] missing = new int[finished.length][];
+        List<Integer> capturable = new ArrayList<>();
+        for (int i = 0; i < finished.length; i++) {
+            RowState row = rows.get(finished[i]);
+            int cached = draftCache.length(finished[i]);
+            // Slot j of a feed starting at the cache's end predicts the token at position cached + j + 1.
+            missing[i] = Arrays.stream(row.missingAssistantLogits()).filter(m -> row.prompt.length + m - 1 >= cached).toArray();
+            slots[i] = Arrays.stream(missing[i]).map(m -> row.prompt.length + m - 1 - cached).toArray();
+            feed[i] = Arrays.copyOfRange(row.seq, cached, row.length - 1);
+            if (missing[i].length > 0) {
+                capturable.add(i);
+            }
+        }
+        if (capturable.isEmpty()) {
+            return; // what is left (not expected) is teacher-forced by the scoring pass
+        }
+        int[] pick = capturable.stream().mapToInt(Integer::intValue).toArray();
+        int[] cacheRows = Arrays.stream(pick).map(i -> finished[i]).toArray();
+        try (KvCache side = draftCache.copyRows(cacheRows); NDManager scope = assistant.manager().newSubManager()) {
+            NDArray logits = assistant.logitsAt(scope, Arrays.stream(pick).mapToObj(i -> feed[i]).toArray(int[][]::new), side,
+                    Arrays.stream(pick).mapToObj(i -> slots[i]).toArray(int[][]::new)); // (R, max missing, V)
+            for (int j = 0; j < pick.length; j++) {
+                RowState row = rows.get(cacheRows[j]);
+                int[] m = missing[pick[j]];
+                for (int x = 0; x < m.length; x++) {
+                    NDArray kept = logits.get(j, x);
+                    kept.attach(keep);
+                    row.assistantLogits.set(m[x], kept);
+                }
+            }
         }
     }
 
@@ -243,8 +290,22 @@ final class SpeculativeDecoder {
             if (!any) {
                 break;
             }
+            // The first step of a round may also produce the previous round's missing bonus-position logits.
+            int[] extraSlot = new int[b];
+            NDArray[] extra = new NDArray[b];
+            for (int r = 0; r < b; r++) {
+                extraSlot[r] = keep != null && n[r] == 0 && feed[r].length > 0
+                        ? rows.get(r).pendingAssistantSlot(draftCache.length(r), feed[r].length) : -1;
+            }
             try (NDManager step = scope.newSubManager()) {
-                NDArray logits = assistant.lastLogits(step, feed, draftCache); // (B, V)
+                NDArray logits = assistant.lastLogits(step, feed, draftCache, extraSlot, extra); // (B, V)
+                for (int r = 0; r < b; r++) {
+                    if (extra[r] != null) {
+                        NDArray kept = extra[r];
+                        kept.attach(keep);
+                        rows.get(r).fillPendingAssistantLogits(kept);
+                    }
+                }
                 GreedyPick pick = sampler == null ? GreedyPick.of(logits) : null;
                 float[] host = sampler == null ? null : logits.toFloatArray();
                 for (int r = 0; r < b; r++) {
@@ -263,7 +324,7 @@ final class SpeculativeDecoder {
                         draft.qDist[r][n[r]] = q;
                     }
                     if (keep != null) {
-                        NDArray kept = logits.get(r).duplicate();
+                        NDArray kept = logits.get(r); // a view: no copy
                         kept.attach(keep);
                         draft.qLogits[r][n[r]] = kept;
                     }

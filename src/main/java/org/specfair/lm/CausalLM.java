@@ -78,13 +78,35 @@ public interface CausalLM extends AutoCloseable {
 
     /** Logits {@code [B, V]} after the last token each row fed (skips the vocabulary head elsewhere). */
     default NDArray lastLogits(NDManager scope, int[][] tokens, KvCache cache) {
+        return lastLogits(scope, tokens, cache, null, null);
+    }
+
+    /**
+     * As {@link #lastLogits(NDManager, int[][], KvCache)}, and also the logits {@code [V]} at slot
+     * {@code extraSlot[r]} of each row ({@code -1}: none) into {@code extra[r]}. The extra ones get their
+     * own head call, so the last-slot logits are bit-identical to a pass without extras (a different
+     * row count can change a GEMM's rounding, and decoding must not depend on what is being recorded).
+     */
+    default NDArray lastLogits(NDManager scope, int[][] tokens, KvCache cache, int[] extraSlot, NDArray[] extra) {
         ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);
         NDArray h = hidden(batch);
         batch.commit();
+        long d = h.getShape().get(2);
+        if (extraSlot != null) {
+            long[] flat = java.util.stream.IntStream.range(0, batch.rows).filter(r -> extraSlot[r] >= 0)
+                    .mapToLong(r -> (long) r * batch.width + extraSlot[r]).toArray();
+            if (flat.length > 0) {
+                NDArray idx = scope.create(flat, new Shape(flat.length, 1)).broadcast(flat.length, d);
+                NDArray logits = head(h.reshape(-1, d).gather(idx, 0)); // (E, V)
+                int e = 0;
+                for (int r = 0; r < batch.rows; r++) {
+                    extra[r] = extraSlot[r] >= 0 ? logits.get(e++) : null;
+                }
+            }
+        }
         if (batch.width == 1) {
             return head(h.squeeze(1)); // a decode step: each row's only slot is its last
         }
-        long d = h.getShape().get(2);
         long[] last = new long[batch.rows];
         for (int r = 0; r < batch.rows; r++) {
             last[r] = Math.max(0, batch.fed(r) - 1);

@@ -182,10 +182,17 @@ public final class KvCache implements AutoCloseable {
      * finished: they no longer cost compute in later passes. This cache is closed.
      */
     public KvCache keepRows(int[] keep) {
+        KvCache out = copyRows(keep);
+        close();
+        return out;
+    }
+
+    /** A new cache holding copies of rows {@code keep} (in that order); this one is unchanged. */
+    public KvCache copyRows(int[] keep) {
         KvCache out = new KvCache(parent, keep.length, keys.length);
         out.columns = columns;
         for (int i = 0; i < keep.length; i++) {
-            out.slotPos[i] = slotPos[keep[i]];
+            out.slotPos[i] = slotPos[keep[i]].clone();
             out.length[i] = length[keep[i]];
         }
         if (keys[0] != null && keep.length > 0) {
@@ -205,7 +212,6 @@ public final class KvCache implements AutoCloseable {
                 }
             }
         }
-        close();
         return out;
     }
 
