@@ -159,7 +159,7 @@ public final class DecodeBench {
     }
 
     /** Totals of one timed configuration. */
-    record Run(double seconds, double decodeSeconds, long tokens, long accepted, long tested, long rounds) {
+    record Run(double seconds, long tokens, long accepted, long tested, long rounds) {
         double tokensPerSec() {
             return tokens / seconds;
         }
@@ -170,7 +170,7 @@ public final class DecodeBench {
         }
 
         Run plus(Run o) {
-            return new Run(seconds + o.seconds, decodeSeconds + o.decodeSeconds, tokens + o.tokens, accepted + o.accepted,
+            return new Run(seconds + o.seconds, tokens + o.tokens, accepted + o.accepted,
                     tested + o.tested, rounds + o.rounds);
         }
 
@@ -190,9 +190,7 @@ public final class DecodeBench {
         long accepted = 0;
         long tested = 0;
         long rounds = 0;
-        double decodeSecs = 0;
         for (Generation g : gens) {
-            decodeSecs += g.wallNanos() / 1e9; // each row's share of its batch's decoding time (scoring excluded)
             tokens += g.completionIds().length;
             accepted += g.accepted();
             rounds += g.rounds().size();
@@ -201,7 +199,7 @@ public final class DecodeBench {
                 tested += Math.min(r.proposed().length, r.emitted().length);
             }
         }
-        return new Run(secs, decodeSecs, tokens, accepted, tested, rounds);
+        return new Run(secs, tokens, accepted, tested, rounds);
     }
 
     static void warmUp(CausalLM main, CausalLM assistant, DecodeConfig cfg) {

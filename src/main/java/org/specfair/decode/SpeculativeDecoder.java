@@ -80,38 +80,38 @@ final class SpeculativeDecoder {
      * caches, and hence their decoding, stay untouched).
      */
     private void keepFinalAssistantLogits(List<RowState> rows, KvCache draftCache) {
-        int[] finished = java.util.stream.IntStream.range(0, rows.size())
-                .filter(r -> rows.get(r).done && rows.get(r).missingAssistantLogits().length > 0).toArray();
-        int[][] feed = new int[finished.length][];
-        int[][] slots = new int[finished.length][];
-        int[][] missing = new int[finished.length][];
-        List<Integer> capturable = new ArrayList<>();
-        for (int i = 0; i < finished.length; i++) {
-            RowState row = rows.get(finished[i]);
-            int cached = draftCache.length(finished[i]);
-            // Slot j of a feed starting at the cache's end predicts the token at position cached + j + 1.
-            missing[i] = Arrays.stream(row.missingAssistantLogits()).filter(m -> row.prompt.length + m - 1 >= cached).toArray();
-            slots[i] = Arrays.stream(missing[i]).map(m -> row.prompt.length + m - 1 - cached).toArray();
-            feed[i] = Arrays.copyOfRange(row.seq, cached, row.length - 1);
-            if (missing[i].length > 0) {
-                capturable.add(i);
+        List<Integer> cacheRows = new ArrayList<>();
+        List<int[]> missing = new ArrayList<>();
+        List<int[]> feeds = new ArrayList<>();
+        List<int[]> slots = new ArrayList<>();
+        for (int r = 0; r < rows.size(); r++) {
+            RowState row = rows.get(r);
+            if (!row.done) {
+                continue;
+            }
+            int cached = draftCache.length(r);
+            // Slot j of a feed starting at the cache's end predicts the token at position cached + j + 1;
+            // a gap whose preceding token is already cached cannot be produced here (teacher-forced later).
+            int[] gaps = Arrays.stream(row.missingAssistantLogits()).filter(m -> row.prompt.length + m - 1 >= cached).toArray();
+            if (gaps.length > 0) {
+                cacheRows.add(r);
+                missing.add(gaps);
+                feeds.add(Arrays.copyOfRange(row.seq, cached, row.length - 1));
+                slots.add(Arrays.stream(gaps).map(m -> row.prompt.length + m - 1 - cached).toArray());
             }
         }
-        if (capturable.isEmpty()) {
-            return; // what is left (not expected) is teacher-forced by the scoring pass
+        if (cacheRows.isEmpty()) {
+            return;
         }
-        int[] pick = capturable.stream().mapToInt(Integer::intValue).toArray();
-        int[] cacheRows = Arrays.stream(pick).map(i -> finished[i]).toArray();
-        try (KvCache side = draftCache.copyRows(cacheRows); NDManager scope = assistant.manager().newSubManager()) {
-            NDArray logits = assistant.logitsAt(scope, Arrays.stream(pick).mapToObj(i -> feed[i]).toArray(int[][]::new), side,
-                    Arrays.stream(pick).mapToObj(i -> slots[i]).toArray(int[][]::new)); // (R, max missing, V)
-            for (int j = 0; j < pick.length; j++) {
-                RowState row = rows.get(cacheRows[j]);
-                int[] m = missing[pick[j]];
-                for (int x = 0; x < m.length; x++) {
-                    NDArray kept = logits.get(j, x);
+        int[] picked = cacheRows.stream().mapToInt(Integer::intValue).toArray();
+        try (KvCache side = draftCache.copyRows(picked); NDManager scope = assistant.manager().newSubManager()) {
+            NDArray logits = assistant.logitsAt(scope, feeds.toArray(int[][]::new), side, slots.toArray(int[][]::new)); // (R, max gaps, V)
+            for (int j = 0; j < picked.length; j++) {
+                int[] gaps = missing.get(j);
+                for (int x = 0; x < gaps.length; x++) {
+                    NDArray kept = logits.get(j, x); // a view: no copy
                     kept.attach(keep);
-                    row.assistantLogits.set(m[x], kept);
+                    rows.get(picked[j]).assistantLogits.set(gaps[x], kept);
                 }
             }
         }
