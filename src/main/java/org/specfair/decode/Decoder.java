@@ -19,6 +19,7 @@ public final class Decoder {
     private final int eos;
     private int carriedDraftLength;
     private SpeculativeDecoder.SamplingRule samplingRule = Verifier::sampling;
+    private int scoringChunkRows; // 0: the scorer's default
 
     /** {@code assistant} may be null only in main-only mode without scoring. */
     public Decoder(CausalLM main, CausalLM assistant, DecodeConfig cfg) {
@@ -39,6 +40,12 @@ public final class Decoder {
     /** Tests only: replace the speculative-sampling acceptance rule. */
     Decoder withSamplingRule(SpeculativeDecoder.SamplingRule rule) {
         this.samplingRule = rule;
+        return this;
+    }
+
+    /** Tests only: score in chunks of this many positions (small ones make the scoring drain during decoding). */
+    Decoder withScoringChunkRows(int rows) {
+        this.scoringChunkRows = rows;
         return this;
     }
 
@@ -96,9 +103,13 @@ public final class Decoder {
                 rows.forEach(r -> r.assistantLogits = new ArrayList<>());
             }
             NDManager kept = scoring ? keep : null; // where logits kept for the scoring pass live
+            boolean tokensAreMainArgmax = !cfg.sampling() && cfg.mode() != Mode.ASSISTANT_ONLY;
+            DivergenceScorer scorer = !scoring ? null : scoringChunkRows > 0
+                    ? new DivergenceScorer(main, assistant, cfg.scoreTemperature(), tokensAreMainArgmax, scoringChunkRows)
+                    : new DivergenceScorer(main, assistant, cfg.scoreTemperature(), tokensAreMainArgmax);
             long t0 = System.nanoTime();
             switch (cfg.mode()) {
-                case SPECULATIVE -> new SpeculativeDecoder(main, assistant, cfg, eos, samplingRule, kept).run(rows);
+                case SPECULATIVE -> new SpeculativeDecoder(main, assistant, cfg, eos, samplingRule, kept, scorer).run(rows);
                 case MAIN_ONLY -> new SingleModelDecoder(main, cfg, eos, TokenSource.MAIN, kept).run(rows);
                 case ASSISTANT_ONLY -> new SingleModelDecoder(assistant, cfg, eos, TokenSource.ASSISTANT, kept).run(rows);
             }
@@ -106,8 +117,7 @@ public final class Decoder {
             if (cfg.schedule() == Schedule.CARRY_OVER && rows.size() == 1) {
                 carriedDraftLength = rows.get(0).draftLength;
             }
-            List<List<TokenDivergence>> divergences = scoring
-                    ? new DivergenceScorer(main, assistant, cfg.scoreTemperature()).score(rows) : null;
+            List<List<TokenDivergence>> divergences = scoring ? scorer.finish(rows) : null;
             return traces(rows, perRow, divergences);
         }
     }

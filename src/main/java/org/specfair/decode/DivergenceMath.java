@@ -19,7 +19,7 @@ import org.specfair.lm.FloatSoftmax;
 final class DivergenceMath {
     /** Per-position results of one chunk. */
     record Chunk(double[] pTok, double[] qTok, double[] klPQ, double[] klQP, double[] js, double[] tv,
-                 double[] hP, double[] hQ, long[] argmaxP, long[] argmaxQ) {}
+                 double[] hP, double[] hQ, boolean[] argmaxAgrees) {}
 
     private DivergenceMath() {}
 
@@ -28,8 +28,12 @@ final class DivergenceMath {
      * @param assistantLogits {@code [R, V]} float32, same device
      * @param tokens          the emitted token at each of the R positions
      * @param temperature     the scoring temperature (logits are divided by it)
+     * @param tokensAreMainArgmax whether each token is the main model's argmax at its position (greedy
+     *                        decoding by the main model): then argmax agreement is "the token is also the
+     *                        assistant's top logit", read from numbers fetched anyway, and the two argmax
+     *                        passes over the vocabulary (a sixth of this method's time on a CPU) are skipped
      */
-    static Chunk of(NDArray mainLogits, NDArray assistantLogits, long[] tokens, double temperature) {
+    static Chunk of(NDArray mainLogits, NDArray assistantLogits, long[] tokens, double temperature, boolean tokensAreMainArgmax) {
         NDArray zp = temperature == 1.0 ? mainLogits : mainLogits.div((float) temperature);
         NDArray zq = temperature == 1.0 ? assistantLogits : assistantLogits.div((float) temperature);
         int rows = tokens.length;
@@ -37,9 +41,21 @@ final class DivergenceMath {
         FloatSoftmax.Distribution dp = FloatSoftmax.distribution(zp);
         FloatSoftmax.Distribution dq = FloatSoftmax.distribution(zq);
         double[] pTok = exp(dp.normalizer().logProbs(zp.gather(tok, 1).toFloatArray()));
-        double[] qTok = exp(dq.normalizer().logProbs(zq.gather(tok, 1).toFloatArray()));
-        long[] argmaxP = zp.argMax(-1).toType(DataType.INT64, false).toLongArray();
-        long[] argmaxQ = zq.argMax(-1).toType(DataType.INT64, false).toLongArray();
+        float[] zqTok = zq.gather(tok, 1).toFloatArray();
+        double[] qTok = exp(dq.normalizer().logProbs(zqTok));
+        boolean[] agrees = new boolean[rows];
+        if (tokensAreMainArgmax) {
+            float[] qMax = dq.normalizer().max().toFloatArray();
+            for (int i = 0; i < rows; i++) {
+                agrees[i] = zqTok[i] == qMax[i];
+            }
+        } else {
+            long[] argmaxP = zp.argMax(-1).toType(DataType.INT64, false).toLongArray();
+            long[] argmaxQ = zq.argMax(-1).toType(DataType.INT64, false).toLongArray();
+            for (int i = 0; i < rows; i++) {
+                agrees[i] = argmaxP[i] == argmaxQ[i];
+            }
+        }
 
         NDArray lp = dp.logProbs();
         NDArray p = dp.probs();
@@ -64,7 +80,7 @@ final class DivergenceMath {
             js[i] = Math.max(0, 0.5 * (klPM[i] + klQM[i]));
             tv[i] = Math.max(0, 1 - alpha[i]);
         }
-        return new Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, argmaxP, argmaxQ);
+        return new Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, agrees);
     }
 
     private static double[] rowSums(NDArray x) {

@@ -10,7 +10,6 @@ import org.specfair.lm.CausalLM;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * The scoring pass: at every emitted position, both models' full next-token distributions given
@@ -19,137 +18,164 @@ import java.util.stream.IntStream;
  *
  * <p>Decoding already computed almost all of these distributions with exactly these prefixes: the
  * main model's at every emitted position (verification slots, or main-only steps), the assistant's
- * at every position its proposals or steps covered. They are reused (kept on the device by the
- * decoders); a teacher-forced pass over prompt + completion runs only for a model whose logits are
- * missing somewhere, with its vocabulary head only at the missing positions.
+ * at every position its proposals or steps covered. The decoders keep them (views on the device, no
+ * copies) in each {@link RowState}. Speculative decoding calls {@link #drainReady} after every round:
+ * once a chunk's worth of positions has both distributions, they are scored and released, so kept
+ * logits never grow with the generation length and the memory they held is reused while it is still
+ * warm. {@link #finish} scores the rest; a teacher-forced pass over prompt + completion runs only for
+ * a model whose logits are missing somewhere, with its vocabulary head only at the missing positions.
  */
 final class DivergenceScorer {
-    /** Bytes of one float32 {@code [chunk, V]} array: small enough to stay in cache, big enough to amortise op overhead. */
+    /** Bytes of one float32 {@code [chunk, V]} array: big enough to amortise per-op overhead, small enough for the cache. */
     private static final long CHUNK_BYTES = 8L << 20;
 
     private final CausalLM main;
     private final CausalLM assistant;
     private final double temperature;
+    private final boolean tokensAreMainArgmax;
+    private final int chunkRows;
 
-    DivergenceScorer(CausalLM main, CausalLM assistant, double temperature) {
+    /**
+     * @param tokensAreMainArgmax whether the main model picked every emitted token greedily (temperature 0,
+     *                            speculative or main-only): its argmax is then known without a pass
+     */
+    DivergenceScorer(CausalLM main, CausalLM assistant, double temperature, boolean tokensAreMainArgmax) {
+        this(main, assistant, temperature, tokensAreMainArgmax, (int) Math.max(1, CHUNK_BYTES / (4L * main.config().vocabSize())));
+    }
+
+    /** {@code chunkRows}: positions per metrics call (and the least that {@link #drainReady} scores); tests use small ones. */
+    DivergenceScorer(CausalLM main, CausalLM assistant, double temperature, boolean tokensAreMainArgmax, int chunkRows) {
         this.main = main;
         this.assistant = assistant;
         this.temperature = temperature;
+        this.tokensAreMainArgmax = tokensAreMainArgmax;
+        this.chunkRows = chunkRows;
     }
 
-    /** Row r's kept main logits as one {@code [V]} view per emitted position, or null if some are missing. */
-    private static List<NDArray> keptMain(RowState row) {
-        if (row.mainLogits == null) {
-            return null;
-        }
-        List<NDArray> out = new ArrayList<>(row.emitted());
-        for (NDArray block : row.mainLogits) {               // (m, V) per decoding pass
-            for (int j = 0; j < block.getShape().get(0); j++) {
-                out.add(block.get(j));
+    /** One position to score: the row, the index of the emitted token, both models' logits {@code [V]}. */
+    private record Slot(RowState row, int index, NDArray mainLogits, NDArray assistantLogits) {}
+
+    /**
+     * Scores, in order, each row's positions after its scored prefix whose two distributions are both
+     * kept, when at least a chunk's worth is ready (fewer would pay per-op overhead for little data),
+     * and releases their logits.
+     */
+    void drainReady(List<RowState> rows) {
+        List<Slot> ready = new ArrayList<>();
+        for (RowState row : rows) {
+            if (row.mainLogits == null || row.assistantLogits == null) {
+                continue;
+            }
+            int end = Math.min(row.mainLogits.size(), row.assistantLogits.size());
+            for (int i = row.divergences.size(); i < end && row.assistantLogits.get(i) != null; i++) {
+                ready.add(new Slot(row, i, row.mainLogits.get(i), row.assistantLogits.get(i)));
             }
         }
-        return out.size() == row.emitted() ? out : null;
+        if (ready.size() >= chunkRows) {
+            try (NDManager scope = main.manager().newSubManager()) {
+                scoreInOrder(scope, ready);
+            }
+        }
+    }
+
+    /** Scores every position not scored yet and returns each row's divergences, one per emitted token. */
+    List<List<TokenDivergence>> finish(List<RowState> rows) {
+        int b = rows.size();
+        int[][] feed = new int[b][];
+        for (int r = 0; r < b; r++) {
+            RowState row = rows.get(r);
+            feed[r] = Arrays.copyOf(row.seq, Math.max(row.prompt.length, row.length - 1));
+        }
+        try (NDManager scope = main.manager().newSubManager()) {
+            List<NDArray[]> mainAt = complete(scope, main, rows, rows.stream().map(r -> r.mainLogits).toList(), feed);
+            List<NDArray[]> assistantAt = complete(scope, assistant, rows, rows.stream().map(r -> r.assistantLogits).toList(), feed);
+            List<Slot> rest = new ArrayList<>();
+            for (int r = 0; r < b; r++) {
+                RowState row = rows.get(r);
+                for (int i = row.divergences.size(); i < row.emitted(); i++) {
+                    rest.add(new Slot(row, i, mainAt.get(r)[i], assistantAt.get(r)[i]));
+                }
+            }
+            scoreInOrder(scope, rest);
+        }
+        List<List<TokenDivergence>> out = new ArrayList<>(b);
+        for (RowState row : rows) {
+            out.add(List.copyOf(row.divergences));
+        }
+        return out;
     }
 
     /**
-     * Per row and emitted position, a model's logits {@code [V]}: the kept ones, and for the rest one
-     * teacher-forced pass (no cache) over the rows' prompt + completion whose head runs only at the gaps.
+     * Per row, a model's logits {@code [V]} at each emitted position not scored yet (index = position in
+     * the completion; scored ones null): the kept ones, and for the rest one teacher-forced pass (no
+     * cache) over the rows' prompt + completion whose head runs only at the gaps.
      */
-    private static List<List<NDArray>> complete(NDManager scope, CausalLM model, List<RowState> rows,
-                                                List<List<NDArray>> kept, int[][] feed) {
+    private static List<NDArray[]> complete(NDManager scope, CausalLM model, List<RowState> rows,
+                                            List<List<NDArray>> kept, int[][] feed) {
         int b = rows.size();
+        List<NDArray[]> out = new ArrayList<>(b);
         int[][] missing = new int[b][];
         boolean anyMissing = false;
         for (int r = 0; r < b; r++) {
             RowState row = rows.get(r);
-            List<NDArray> have = usable(kept.get(r), row);
+            List<NDArray> have = kept.get(r) != null && kept.get(r).size() == row.emitted() ? kept.get(r) : null;
+            NDArray[] at = new NDArray[row.emitted()];
+            List<Integer> gaps = new ArrayList<>();
+            for (int i = row.divergences.size(); i < row.emitted(); i++) {
+                at[i] = have == null ? null : have.get(i);
+                if (at[i] == null) {
+                    gaps.add(i);
+                }
+            }
             // Slot j of the feed predicts the token at position j + 1: the prompt's last slot predicts the first new token.
-            missing[r] = IntStream.range(0, row.emitted()).filter(i -> have == null || have.get(i) == null)
-                    .map(i -> row.prompt.length - 1 + i).toArray();
-            anyMissing |= missing[r].length > 0;
+            missing[r] = gaps.stream().mapToInt(i -> row.prompt.length - 1 + i).toArray();
+            anyMissing |= !gaps.isEmpty();
+            out.add(at);
         }
-        if (!anyMissing) {
-            return kept;
-        }
-        NDArray computed = model.logitsAt(scope, feed, null, missing); // (B, max missing, V)
-        List<List<NDArray>> out = new ArrayList<>(b);
-        for (int r = 0; r < b; r++) {
-            RowState row = rows.get(r);
-            List<NDArray> have = usable(kept.get(r), row);
-            List<NDArray> all = new ArrayList<>(row.emitted());
-            int m = 0;
-            for (int i = 0; i < row.emitted(); i++) {
-                all.add(have != null && have.get(i) != null ? have.get(i) : computed.get(r, m++));
+        if (anyMissing) {
+            NDArray computed = model.logitsAt(scope, feed, null, missing); // (B, max missing, V)
+            for (int r = 0; r < b; r++) {
+                NDArray[] at = out.get(r);
+                int m = 0;
+                for (int i = rows.get(r).divergences.size(); i < at.length; i++) {
+                    if (at[i] == null) {
+                        at[i] = computed.get(r, m++);
+                    }
+                }
             }
-            out.add(all);
         }
         return out;
     }
 
-    /** Kept logits that line up with the row's emitted tokens, else null (all recomputed). */
-    private static List<NDArray> usable(List<NDArray> kept, RowState row) {
-        return kept != null && kept.size() == row.emitted() ? kept : null;
-    }
-
-    List<List<TokenDivergence>> score(List<RowState> rows) {
-        int b = rows.size();
-        int[][] feed = new int[b][];
-        int total = 0;
-        for (int r = 0; r < b; r++) {
-            RowState row = rows.get(r);
-            feed[r] = Arrays.copyOf(row.seq, Math.max(row.prompt.length, row.length - 1));
-            total += row.emitted();
-        }
-        List<List<TokenDivergence>> out = new ArrayList<>();
-        try (NDManager scope = main.manager().newSubManager()) {
-            List<List<NDArray>> keptMain = new ArrayList<>();
-            List<List<NDArray>> keptAssistant = new ArrayList<>();
-            for (RowState row : rows) {
-                keptMain.add(keptMain(row));
-                keptAssistant.add(row.assistantLogits);
+    /**
+     * Computes the metrics of {@code slots} chunk by chunk, appends them to their rows' divergences
+     * (slots of a row come in position order, right after its scored prefix) and releases the logits.
+     */
+    private void scoreInOrder(NDManager scope, List<Slot> slots) {
+        for (int from = 0; from < slots.size(); from += chunkRows) {
+            List<Slot> part = slots.subList(from, Math.min(slots.size(), from + chunkRows));
+            long[] tokens = new long[part.size()];
+            for (int j = 0; j < tokens.length; j++) {
+                Slot s = part.get(j);
+                tokens[j] = s.row().seq[s.row().prompt.length + s.index()];
             }
-            List<List<NDArray>> mainAt = complete(scope, main, rows, keptMain, feed);
-            List<List<NDArray>> assistantAt = complete(scope, assistant, rows, keptAssistant, feed);
-
-            // Flatten (row, position) and compute the metrics chunk by chunk.
-            List<NDArray> flatMain = new ArrayList<>(total);
-            List<NDArray> flatAssistant = new ArrayList<>(total);
-            long[] tokens = new long[total];
-            int at = 0;
-            for (int r = 0; r < b; r++) {
-                RowState row = rows.get(r);
-                for (int i = 0; i < row.emitted(); i++) {
-                    flatMain.add(mainAt.get(r).get(i));
-                    flatAssistant.add(assistantAt.get(r).get(i));
-                    tokens[at++] = row.seq[row.prompt.length + i];
-                }
+            DivergenceMath.Chunk c;
+            try (NDManager chunk = scope.newSubManager()) {
+                NDArray p = stack(chunk, part.stream().map(Slot::mainLogits).toList());
+                NDArray q = stack(chunk, part.stream().map(Slot::assistantLogits).toList()).toDevice(p.getDevice(), false);
+                c = DivergenceMath.of(p, q, tokens, temperature, tokensAreMainArgmax);
             }
-            DivergenceMath.Chunk[] chunks = new DivergenceMath.Chunk[Math.max(1, total)];
-            long v = main.config().vocabSize();
-            int chunk = (int) Math.max(1, CHUNK_BYTES / (4 * v));
-            for (int from = 0; from < total; from += chunk) {
-                int to = Math.min(total, from + chunk);
-                try (NDManager part = scope.newSubManager()) {
-                    NDArray p = stack(part, flatMain.subList(from, to));
-                    NDArray q = stack(part, flatAssistant.subList(from, to)).toDevice(p.getDevice(), false);
-                    chunks[from / chunk] = DivergenceMath.of(p, q, Arrays.copyOfRange(tokens, from, to), temperature);
-                }
-            }
-            at = 0;
-            for (int r = 0; r < b; r++) {
-                RowState row = rows.get(r);
-                List<TokenDivergence> list = new ArrayList<>(row.emitted());
-                for (int i = 0; i < row.emitted(); i++, at++) {
-                    DivergenceMath.Chunk c = chunks[at / chunk];
-                    int j = at % chunk;
-                    list.add(new TokenDivergence(row.prompt.length + i, (int) tokens[at], row.sources.get(i),
-                            c.pTok()[j], c.qTok()[j], c.klPQ()[j], c.klQP()[j], c.js()[j], c.tv()[j], 1.0 - c.tv()[j],
-                            c.hP()[j], c.hQ()[j], c.argmaxP()[j] == c.argmaxQ()[j]));
-                }
-                out.add(list);
+            for (int j = 0; j < tokens.length; j++) {
+                Slot s = part.get(j);
+                RowState row = s.row();
+                row.divergences.add(new TokenDivergence(row.prompt.length + s.index(), (int) tokens[j], row.sources.get(s.index()),
+                        c.pTok()[j], c.qTok()[j], c.klPQ()[j], c.klQP()[j], c.js()[j], c.tv()[j], 1.0 - c.tv()[j],
+                        c.hP()[j], c.hQ()[j], c.argmaxAgrees()[j]));
+                // Views: closing them lets the pass outputs they point into be freed (and reused).
+                s.mainLogits().close();
+                s.assistantLogits().close();
             }
         }
-        return out;
     }
 
     /** {@code [n, V]} from n {@code [V]} arrays, as float32, in {@code scope}. */

@@ -23,15 +23,21 @@ final class RowState {
     final List<DraftToken> drafts = new ArrayList<>();
     final List<TokenSource> sources = new ArrayList<>();
     /**
-     * The main model's logits {@code [m, V]} at the positions that produced this row's emitted tokens,
-     * chunk by chunk, kept (on the device) when the scoring pass will need them; null otherwise.
+     * The main model's logits {@code [V]} at each emitted position (views into the decoding passes'
+     * outputs, on the device), kept when the scoring pass will need them; null otherwise.
      */
     List<ai.djl.ndarray.NDArray> mainLogits;
     /**
-     * The assistant's logits {@code [V]} per emitted token, null where decoding did not compute them
-     * (bonus tokens); the list itself is null when they are not kept.
+     * The assistant's logits {@code [V]} per emitted position, null where decoding did not compute them
+     * (bonus tokens until the next round fills them in); the list itself is null when they are not kept.
      */
     List<ai.djl.ndarray.NDArray> assistantLogits;
+    /**
+     * Divergences of the first emitted positions, in order. The scoring pass appends to it as soon as
+     * both models' logits at a position are known, and then releases them: entries of the two lists
+     * above before {@code divergences.size()} are closed.
+     */
+    final List<TokenDivergence> divergences = new ArrayList<>();
 
     RowState(DecodeRequest req, int initialDraftLength) {
         this.prompt = req.promptIds();
@@ -93,12 +99,14 @@ final class RowState {
 
     /** Keeps rows {@code [from, from + count)} of this pass's logits {@code [T, V]} for the scoring pass. */
     void keepMainLogits(ai.djl.ndarray.NDArray rowLogits, int from, int count, ai.djl.ndarray.NDManager keep) {
-        if (mainLogits == null || count == 0) {
+        if (mainLogits == null) {
             return;
         }
-        ai.djl.ndarray.NDArray slice = rowLogits.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(from, from + count)); // a view: keeps the pass's logits alive, no copy
-        slice.attach(keep);
-        mainLogits.add(slice);
+        for (int j = 0; j < count; j++) {
+            ai.djl.ndarray.NDArray position = rowLogits.get(from + j); // a view: keeps the pass's logits alive, no copy
+            position.attach(keep);
+            mainLogits.add(position);
+        }
     }
 
     /** Records the assistant's logits for this round's {@code emitted} tokens: proposals first, null beyond them. */

@@ -56,7 +56,7 @@ final class SingleModelDecoder {
                         int x = sampler == null ? pick.token()[r] : Sampler.draw(sampler.distribution(host, r * vocab, vocab), row.rng);
                         row.emit(x, source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
                         if (source == TokenSource.MAIN) {
-                            row.keepMainLogits(logits.get(r).expandDims(0), 0, 1, keep);
+                            row.keepMainLogits(logits, r, 1, keep);
                         } else if (row.assistantLogits != null) {
                             NDArray kept = logits.get(r); // a view: no copy
                             kept.attach(keep);

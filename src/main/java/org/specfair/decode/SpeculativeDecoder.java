@@ -28,17 +28,21 @@ final class SpeculativeDecoder {
     private final int eos;
     private final Sampler sampler;
     private final SamplingRule rule;
-    /** Where main logits kept for the scoring pass live (null: scoring off). */
+    /** Where logits kept for the scoring pass live (null: scoring off). */
     private final NDManager keep;
+    /** Scores kept positions as they become complete (null: scoring off). */
+    private final DivergenceScorer scorer;
 
     /** The acceptance rule used when sampling; an interface only so a test can prove a wrong rule is caught. */
     interface SamplingRule {
         Verifier.Verdict verify(int[] draft, double[][] p, double[][] q, java.util.SplittableRandom rng);
     }
 
-    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int eos, SamplingRule rule, NDManager keep) {
+    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int eos, SamplingRule rule, NDManager keep,
+                       DivergenceScorer scorer) {
         this.rule = rule;
         this.keep = keep;
+        this.scorer = scorer;
         this.main = main;
         this.assistant = assistant;
         this.cfg = cfg;
@@ -59,6 +63,9 @@ final class SpeculativeDecoder {
                 }
                 if (keep != null) {
                     keepFinalAssistantLogits(rows, draftCache);
+                }
+                if (scorer != null) {
+                    scorer.drainReady(all);
                 }
                 int[] live = RowState.unfinished(rows);
                 if (RowState.worthDropping(rows.size(), live.length)) {

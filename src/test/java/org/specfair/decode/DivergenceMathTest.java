@@ -82,7 +82,7 @@ class DivergenceMathTest {
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray p = m.create(zp, new Shape(rows, V));
                 NDArray q = m.create(zq, new Shape(rows, V));
-                DivergenceMath.Chunk c = DivergenceMath.of(p, q, tok, t);
+                DivergenceMath.Chunk c = DivergenceMath.of(p, q, tok, t, false);
                 for (int i = 0; i < rows; i++) {
                     float[] a = java.util.Arrays.copyOfRange(zp, i * V, (i + 1) * V);
                     float[] b = java.util.Arrays.copyOfRange(zq, i * V, (i + 1) * V);
@@ -112,14 +112,54 @@ class DivergenceMathTest {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray p = m.create(z, new Shape(2, V));
-            DivergenceMath.Chunk c = DivergenceMath.of(p, p.duplicate(), new long[] {0, 1}, 1.0);
+            DivergenceMath.Chunk c = DivergenceMath.of(p, p.duplicate(), new long[] {0, 1}, 1.0, false);
             for (int i = 0; i < 2; i++) {
                 assertEquals(0, c.klPQ()[i], 1e-7);
                 assertEquals(0, c.js()[i], 1e-7);
                 assertEquals(0, c.tv()[i], 1e-6);
-                assertEquals(c.argmaxP()[i], c.argmaxQ()[i]);
+                assertTrue(c.argmaxAgrees()[i]);
             }
         }
+    }
+
+    @Test
+    void agreementFromTheMainArgmaxTokenMatchesBothArgmaxes() {
+        // Rows whose token is the main argmax; the assistant agrees on some and not others.
+        int rows = 40;
+        float[] zp = new float[rows * V];
+        float[] zq = new float[rows * V];
+        long[] tok = new long[rows];
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < V; i++) {
+                zp[r * V + i] = (float) rnd.nextDouble(-4, 4);
+                zq[r * V + i] = zp[r * V + i] + (float) rnd.nextDouble(-0.5, 0.5) * (r % 3);
+            }
+            tok[r] = argmax(zp, r * V);
+        }
+        int agreeing = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(zp, new Shape(rows, V));
+            NDArray q = m.create(zq, new Shape(rows, V));
+            DivergenceMath.Chunk full = DivergenceMath.of(p, q, tok, 1.0, false);
+            DivergenceMath.Chunk shortcut = DivergenceMath.of(p, q, tok, 1.0, true);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(argmax(zq, r * V) == tok[r], full.argmaxAgrees()[r], "row " + r);
+                assertEquals(full.argmaxAgrees()[r], shortcut.argmaxAgrees()[r], "row " + r);
+                agreeing += full.argmaxAgrees()[r] ? 1 : 0;
+            }
+        }
+        assertTrue(agreeing > 5 && agreeing < rows - 5, "agreeing rows: " + agreeing);
+    }
+
+    private static int argmax(float[] z, int from) {
+        int best = 0;
+        for (int i = 1; i < V; i++) {
+            if (z[from + i] > z[from + best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     private static int argmin(float[] z, int from) {
