@@ -76,8 +76,8 @@ public final class DecodeBench {
 
             // Scoring cost: the same batch decoded without and with the scoring pass, alternately;
             // the difference includes keeping logits during decoding and the assistant's side passes.
-            Scoring s1 = scoringCost(specDecoder, single.subList(0, Math.min(3, single.size())), 1, quick ? 1 : 3);
-            Scoring s16 = scoringCost(specDecoder, many, 16, quick ? 1 : 3);
+            Scoring s1 = scoringCost(specDecoder, single.subList(0, Math.min(3, single.size())), 1, quick ? 1 : 5);
+            Scoring s16 = scoringCost(specDecoder, many, 16, quick ? 1 : 5);
             System.out.printf(Locale.ROOT, "scoring   batch 1: +%.1f%% over decoding alone (%.1f%% of the scored run); batch 16: +%.1f%% (%.1f%% of the scored run); target <= 20%%%n",
                     100 * s1.overDecoding(), 100 * s1.shareOfTotal(), 100 * s16.overDecoding(), 100 * s16.shareOfTotal());
             System.out.printf(Locale.ROOT, "{\"bench\":\"decode\",\"k\":%d,\"c\":%.4f,\"at_k\":%s,\"at_k%d\":%s,"

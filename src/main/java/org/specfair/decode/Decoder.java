@@ -43,7 +43,7 @@ public final class Decoder {
         return this;
     }
 
-    /** Tests only: score in chunks of this many positions (small ones make the scoring drain during decoding). */
+    /** Tests only: score in chunks of this many positions, and during decoding once this many are kept. */
     Decoder withScoringChunkRows(int rows) {
         this.scoringChunkRows = rows;
         return this;
@@ -105,7 +105,7 @@ public final class Decoder {
             NDManager kept = scoring ? keep : null; // where logits kept for the scoring pass live
             boolean tokensAreMainArgmax = !cfg.sampling() && cfg.mode() != Mode.ASSISTANT_ONLY;
             DivergenceScorer scorer = !scoring ? null : scoringChunkRows > 0
-                    ? new DivergenceScorer(main, assistant, cfg.scoreTemperature(), tokensAreMainArgmax, scoringChunkRows)
+                    ? new DivergenceScorer(main, assistant, cfg.scoreTemperature(), tokensAreMainArgmax, scoringChunkRows, scoringChunkRows)
                     : new DivergenceScorer(main, assistant, cfg.scoreTemperature(), tokensAreMainArgmax);
             long t0 = System.nanoTime();
             switch (cfg.mode()) {

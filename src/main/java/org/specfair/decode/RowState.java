@@ -28,15 +28,17 @@ final class RowState {
      */
     List<ai.djl.ndarray.NDArray> mainLogits;
     /**
-     * The assistant's logits {@code [V]} per emitted position, null where decoding did not compute them
-     * (bonus tokens until the next round fills them in); the list itself is null when they are not kept.
+     * The assistant's distribution per emitted position: its logits {@code [V]}, or, where
+     * {@link #assistantHidden} is set, its final hidden state {@code [D]} (the scorer applies the head,
+     * batched); null where decoding did not compute it (a bonus position until the next round fills it
+     * in). The list itself is null when nothing is kept.
      */
     List<ai.djl.ndarray.NDArray> assistantLogits;
-    /**
-     * Divergences of the first emitted positions, in order. The scoring pass appends to it as soon as
-     * both models' logits at a position are known, and then releases them: entries of the two lists
-     * above before {@code divergences.size()} are closed.
-     */
+    /** Positions whose {@link #assistantLogits} entry is a hidden state, not logits. */
+    final java.util.BitSet assistantHidden = new java.util.BitSet();
+    /** Positions already handed to the scoring pass (their kept arrays now belong to it). */
+    int scanned;
+    /** Divergence per emitted position, null until scored (positions may be scored out of order). */
     final List<TokenDivergence> divergences = new ArrayList<>();
 
     RowState(DecodeRequest req, int initialDraftLength) {
@@ -134,8 +136,14 @@ final class RowState {
         return slot >= 0 && slot < fed ? slot : -1;
     }
 
-    void fillPendingAssistantLogits(ai.djl.ndarray.NDArray logits) {
-        assistantLogits.set(assistantLogits.size() - 1, logits);
+    /** Fills in the missing distribution at the last emitted position with the assistant's hidden state there. */
+    void fillPendingAssistantHidden(ai.djl.ndarray.NDArray hidden) {
+        keepAssistantHidden(assistantLogits.size() - 1, hidden);
+    }
+
+    void keepAssistantHidden(int index, ai.djl.ndarray.NDArray hidden) {
+        assistantLogits.set(index, hidden);
+        assistantHidden.set(index);
     }
 
     /** Indices of the emitted tokens whose assistant logits are missing (a bonus, or a draft-free final round). */

@@ -112,13 +112,13 @@ final class SpeculativeDecoder {
         }
         int[] picked = cacheRows.stream().mapToInt(Integer::intValue).toArray();
         try (KvCache side = draftCache.copyRows(picked); NDManager scope = assistant.manager().newSubManager()) {
-            NDArray logits = assistant.logitsAt(scope, feeds.toArray(int[][]::new), side, slots.toArray(int[][]::new)); // (R, max gaps, V)
+            NDArray hidden = assistant.hiddenAt(scope, feeds.toArray(int[][]::new), side, slots.toArray(int[][]::new)); // (R, max gaps, D)
             for (int j = 0; j < picked.length; j++) {
                 int[] gaps = missing.get(j);
                 for (int x = 0; x < gaps.length; x++) {
-                    NDArray kept = logits.get(j, x); // a view: no copy
+                    NDArray kept = hidden.get(j, x); // a view: no copy
                     kept.attach(keep);
-                    rows.get(picked[j]).assistantLogits.set(gaps[x], kept);
+                    rows.get(picked[j]).keepAssistantHidden(gaps[x], kept);
                 }
             }
         }
@@ -297,7 +297,8 @@ final class SpeculativeDecoder {
             if (!any) {
                 break;
             }
-            // The first step of a round may also produce the previous round's missing bonus-position logits.
+            // The first step of a round may also produce the previous round's missing bonus-position
+            // distribution (as a hidden state: the scorer applies the head to many at once).
             int[] extraSlot = new int[b];
             NDArray[] extra = new NDArray[b];
             for (int r = 0; r < b; r++) {
@@ -310,7 +311,7 @@ final class SpeculativeDecoder {
                     if (extra[r] != null) {
                         NDArray kept = extra[r];
                         kept.attach(keep);
-                        rows.get(r).fillPendingAssistantLogits(kept);
+                        rows.get(r).fillPendingAssistantHidden(kept);
                     }
                 }
                 GreedyPick pick = sampler == null ? GreedyPick.of(logits) : null;

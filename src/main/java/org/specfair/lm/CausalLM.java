@@ -58,6 +58,11 @@ public interface CausalLM extends AutoCloseable {
      * position and the completion, not the whole prompt.
      */
     default NDArray logitsAt(NDManager scope, int[][] tokens, KvCache cache, int[][] slots) {
+        return head(hiddenAt(scope, tokens, cache, slots));
+    }
+
+    /** As {@link #logitsAt}, but the hidden states {@code [B, N, D]} there: the caller applies {@link #head} later, batched. */
+    default NDArray hiddenAt(NDManager scope, int[][] tokens, KvCache cache, int[][] slots) {
         ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);
         NDArray h = hidden(batch);
         batch.commit();
@@ -73,7 +78,7 @@ public interface CausalLM extends AutoCloseable {
         }
         long d = h.getShape().get(2);
         NDArray index = scope.create(idx, new Shape(batch.rows, n, 1)).broadcast(batch.rows, n, d);
-        return head(h.gather(index, 1));
+        return h.gather(index, 1);
     }
 
     /** Logits {@code [B, V]} after the last token each row fed (skips the vocabulary head elsewhere). */
@@ -82,12 +87,13 @@ public interface CausalLM extends AutoCloseable {
     }
 
     /**
-     * As {@link #lastLogits(NDManager, int[][], KvCache)}, and also the logits {@code [V]} at slot
-     * {@code extraSlot[r]} of each row ({@code -1}: none) into {@code extra[r]}. The extra ones get their
-     * own head call, so the last-slot logits are bit-identical to a pass without extras (a different
-     * row count can change a GEMM's rounding, and decoding must not depend on what is being recorded).
+     * As {@link #lastLogits(NDManager, int[][], KvCache)}, and also the hidden state {@code [D]} (after the
+     * final norm) at slot {@code extraSlot[r]} of each row ({@code -1}: none) into {@code extraHidden[r]}.
+     * The head is not applied to them here: the caller batches them into one later head call (a GEMM
+     * of a few rows costs about as much as one of many on a CPU), and the last-slot logits stay
+     * bit-identical to a pass without extras (decoding must not depend on what is being recorded).
      */
-    default NDArray lastLogits(NDManager scope, int[][] tokens, KvCache cache, int[] extraSlot, NDArray[] extra) {
+    default NDArray lastLogits(NDManager scope, int[][] tokens, KvCache cache, int[] extraSlot, NDArray[] extraHidden) {
         ForwardBatch batch = ForwardBatch.of(scope, config(), tokens, cache);
         NDArray h = hidden(batch);
         batch.commit();
@@ -97,10 +103,10 @@ public interface CausalLM extends AutoCloseable {
                     .mapToLong(r -> (long) r * batch.width + extraSlot[r]).toArray();
             if (flat.length > 0) {
                 NDArray idx = scope.create(flat, new Shape(flat.length, 1)).broadcast(flat.length, d);
-                NDArray logits = head(h.reshape(-1, d).gather(idx, 0)); // (E, V)
+                NDArray picked = h.reshape(-1, d).gather(idx, 0); // (E, D)
                 int e = 0;
                 for (int r = 0; r < batch.rows; r++) {
-                    extra[r] = extraSlot[r] >= 0 ? logits.get(e++) : null;
+                    extraHidden[r] = extraSlot[r] >= 0 ? picked.get(e++) : null;
                 }
             }
         }

@@ -27,7 +27,7 @@ class ScoringReuseTest extends GoldenPairTest {
         int compared = 0;
         for (DecodeConfig cfg : configs) {
           // Default chunks (scored at the end: the golden pair's vocabulary is small) and chunks of
-          // 3 positions (scored during decoding, as soon as both distributions are known).
+          // 3 positions, drained during decoding once 3 are kept (the memory budget of a big GPU batch).
           for (int chunkRows : new int[] {0, 3}) {
             List<DecodeRequest> prompts = SpeculativeEquivalenceTest.randomPrompts(5, 42);
             List<Generation> scored = new Decoder(main, draft, cfg).withScoringChunkRows(chunkRows).generate(prompts, true);
