@@ -30,7 +30,7 @@ final class SpeculativeDecoder {
     private final SamplingRule rule;
     /** Where logits kept for the scoring pass live (null: scoring off). */
     private final NDManager keep;
-    /** Scores kept positions as they become complete (null: scoring off). */
+    /** Scores and releases kept positions when they pass its memory budget (null: scoring off). */
     private final DivergenceScorer scorer;
 
     /** The acceptance rule used when sampling; an interface only so a test can prove a wrong rule is caught. */
@@ -83,8 +83,8 @@ final class SpeculativeDecoder {
     /**
      * Rows that just finished may lack the assistant's distribution at their last positions (a bonus
      * token, or a final round with no draft), and no later round will feed the tokens before them.
-     * One assistant pass over a copy of those rows' cache computes them (a copy, so the live rows'
-     * caches, and hence their decoding, stay untouched).
+     * One assistant pass over a copy of those rows' cache computes them, as hidden states for the
+     * scorer's batched head call (a copy, so the live rows' caches, and hence their decoding, stay untouched).
      */
     private void keepFinalAssistantLogits(List<RowState> rows, KvCache draftCache) {
         List<Integer> cacheRows = new ArrayList<>();
