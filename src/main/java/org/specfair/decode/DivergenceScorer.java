@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.specfair.lm.CausalLM;
+import org.specfair.lm.FloatSoftmax;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -195,12 +196,19 @@ final class DivergenceScorer {
                 Slot s = part.get(j);
                 tokens[j] = s.row().seq[s.row().prompt.length + s.index()];
             }
+            // Decoding's normalizers fit only the raw logits it saw (temperature 1) and exactly these positions.
+            int[] indices = part.stream().mapToInt(Slot::index).toArray();
+            List<RowState> partRows = part.stream().map(Slot::row).toList();
+            FloatSoftmax.HostNormalizer knownP = temperature != 1.0 ? null
+                    : NormalizerLog.gather(partRows.stream().map(r -> r.mainNormalizers).toList(), indices);
+            FloatSoftmax.HostNormalizer knownQ = temperature != 1.0 || hidden ? null
+                    : NormalizerLog.gather(partRows.stream().map(r -> r.assistantNormalizers).toList(), indices);
             DivergenceMath.Chunk c;
             try (NDManager chunk = scope.newSubManager()) {
                 NDArray p = stack(chunk, part.stream().map(Slot::mainLogits).toList());
                 NDArray q = hidden ? assistantLogits.get(from + ":" + to)
                         : stack(chunk, part.stream().map(Slot::assistant).toList());
-                c = DivergenceMath.of(p, q.toDevice(p.getDevice(), false), tokens, temperature, tokensAreMainArgmax);
+                c = DivergenceMath.of(p, q.toDevice(p.getDevice(), false), tokens, temperature, tokensAreMainArgmax, knownP, knownQ);
             }
             for (int j = 0; j < tokens.length; j++) {
                 Slot s = part.get(j);

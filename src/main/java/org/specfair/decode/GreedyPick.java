@@ -1,12 +1,17 @@
 package org.specfair.decode;
 
 import ai.djl.ndarray.NDArray;
+import org.specfair.lm.FloatSoftmax;
 
-/** Argmax and its log-probability per row of logits {@code [B, V]}, computed on the device. */
-record GreedyPick(int[] token, double[] logProb) {
+/**
+ * Argmax and its log-probability per row of logits {@code [B, V]}, computed on the device, and the
+ * softmax normalizer per row (fetched anyway; the scoring pass reuses it).
+ */
+record GreedyPick(int[] token, double[] logProb, FloatSoftmax.HostNormalizer normalizer) {
     static GreedyPick of(NDArray logits) {
         long[] am = logits.argMax(-1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
-        double[] mx = org.specfair.lm.FloatSoftmax.normalizer(logits).logProbOfMax();
+        FloatSoftmax.HostNormalizer normalizer = FloatSoftmax.normalizer(logits).toHost();
+        double[] mx = normalizer.logProbOfMax();
         int[] tok = new int[am.length];
         double[] lp = new double[am.length];
         for (int i = 0; i < am.length; i++) {
@@ -16,6 +21,6 @@ record GreedyPick(int[] token, double[] logProb) {
                 throw new NanLogitsException(i);
             }
         }
-        return new GreedyPick(tok, lp);
+        return new GreedyPick(tok, lp, normalizer);
     }
 }

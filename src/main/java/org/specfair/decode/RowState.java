@@ -36,6 +36,9 @@ final class RowState {
     List<ai.djl.ndarray.NDArray> assistantLogits;
     /** Positions whose {@link #assistantLogits} entry is a hidden state, not logits. */
     final java.util.BitSet assistantHidden = new java.util.BitSet();
+    /** Decoding's softmax normalizers of the kept logits, where known (greedy decoding). */
+    final NormalizerLog mainNormalizers = new NormalizerLog();
+    final NormalizerLog assistantNormalizers = new NormalizerLog();
     /** Positions already handed to the scoring pass (their kept arrays now belong to it). */
     int scanned;
     /** Divergence per emitted position, null until scored (positions may be scored out of order). */
@@ -99,24 +102,37 @@ final class RowState {
         return out;
     }
 
-    /** Keeps rows {@code [from, from + count)} of this pass's logits {@code [T, V]} for the scoring pass. */
-    void keepMainLogits(ai.djl.ndarray.NDArray rowLogits, int from, int count, ai.djl.ndarray.NDManager keep) {
+    /**
+     * Keeps rows {@code [from, from + count)} of this pass's logits {@code [T, V]} for the scoring pass,
+     * with their softmax normalizers when decoding computed them ({@code normalizers} of those rows, or null).
+     */
+    void keepMainLogits(ai.djl.ndarray.NDArray rowLogits, int from, int count, ai.djl.ndarray.NDManager keep,
+                        org.specfair.lm.FloatSoftmax.HostNormalizer normalizers) {
         if (mainLogits == null) {
             return;
         }
         for (int j = 0; j < count; j++) {
             ai.djl.ndarray.NDArray position = rowLogits.get(from + j); // a view: keeps the pass's logits alive, no copy
             position.attach(keep);
+            if (normalizers != null) {
+                mainNormalizers.set(mainLogits.size(), normalizers.max()[j], normalizers.logSum()[j]);
+            }
             mainLogits.add(position);
         }
     }
 
-    /** Records the assistant's logits for this round's {@code emitted} tokens: proposals first, null beyond them. */
-    void keepAssistantLogits(ai.djl.ndarray.NDArray[] proposals, int emitted) {
+    /**
+     * Records the assistant's logits for this round's {@code emitted} tokens: proposals first, null beyond
+     * them; {@code max} and {@code logSum} are the proposals' normalizers (null when not computed).
+     */
+    void keepAssistantLogits(ai.djl.ndarray.NDArray[] proposals, int emitted, float[] max, float[] logSum) {
         if (assistantLogits == null) {
             return;
         }
         for (int j = 0; j < emitted; j++) {
+            if (j < proposals.length && max != null) {
+                assistantNormalizers.set(assistantLogits.size(), max[j], logSum[j]);
+            }
             assistantLogits.add(j < proposals.length ? proposals[j] : null);
         }
     }

@@ -56,10 +56,14 @@ final class SingleModelDecoder {
                         int x = sampler == null ? pick.token()[r] : Sampler.draw(sampler.distribution(host, r * vocab, vocab), row.rng);
                         row.emit(x, source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
                         if (source == TokenSource.MAIN) {
-                            row.keepMainLogits(logits, r, 1, keep);
+                            row.keepMainLogits(logits, r, 1, keep, pick == null ? null : new org.specfair.lm.FloatSoftmax.HostNormalizer(
+                                    new float[] {pick.normalizer().max()[r]}, new float[] {pick.normalizer().logSum()[r]}));
                         } else if (row.assistantLogits != null) {
                             NDArray kept = logits.get(r); // a view: no copy
                             kept.attach(keep);
+                            if (pick != null) {
+                                row.assistantNormalizers.set(row.assistantLogits.size(), pick.normalizer().max()[r], pick.normalizer().logSum()[r]);
+                            }
                             row.assistantLogits.add(kept);
                         }
                     }

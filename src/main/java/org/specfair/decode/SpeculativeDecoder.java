@@ -155,9 +155,11 @@ final class SpeculativeDecoder {
                 RowState row = rows.get(r);
                 accept(row, draft.tokens[r], draft.q[r], v.verdicts[r], v.pOfDraft[r]);
                 // The main distributions of the emitted tokens were just computed: the scoring pass reuses them.
-                row.keepMainLogits(v.logits.get(r), v.offset[r], row.length - lengthBefore[r], keep);
+                int emitted = row.length - lengthBefore[r];
+                row.keepMainLogits(v.logits.get(r), v.offset[r], emitted, keep,
+                        v.greedy == null || keep == null ? null : v.greedy.normalizer(r, v.offset[r], emitted));
                 // So were the assistant's at every emitted position but a bonus one: proposal j saw the same prefix.
-                row.keepAssistantLogits(draft.qLogits[r], row.length - lengthBefore[r]);
+                row.keepAssistantLogits(draft.qLogits[r], emitted, draft.qMax[r], draft.qLogSum[r]);
                 // Both caches may hold rejected draft tokens: keep only what agrees with the new sequence.
                 int keep = lengthBefore[r] + v.verdicts[r].nMatches();
                 mainCache.truncate(r, Math.min(mainCache.length(r), keep));
@@ -167,7 +169,8 @@ final class SpeculativeDecoder {
     }
 
     /** Per row: the verifier's decision and the main probability of each draft token; the pass's logits and slot offsets. */
-    private record Verification(Verifier.Verdict[] verdicts, double[][] pOfDraft, NDArray logits, int[] offset) {}
+    private record Verification(Verifier.Verdict[] verdicts, double[][] pOfDraft, NDArray logits, int[] offset,
+                                ScoredPositions greedy) {}
 
     /**
      * One main forward over each row's uncached tail plus its draft; slot {@code offset + i} holds the
@@ -224,7 +227,7 @@ final class SpeculativeDecoder {
                 verdicts[r] = rule.verify(d, p, draft.qDist[r], row.rng);
             }
         }
-        return new Verification(verdicts, pOfDraft, logits, offset);
+        return new Verification(verdicts, pOfDraft, logits, offset, greedy);
     }
 
     /** Records the round in the row's trace and appends its emitted tokens (accepted prefix + the main model's next). */
@@ -258,12 +261,17 @@ final class SpeculativeDecoder {
         final double[][][] qDist;
         /** The assistant's logits behind each proposal (kept for the scoring pass; null when scoring is off). */
         final NDArray[][] qLogits;
+        /** The softmax normalizers of those logits (greedy decoding computes them; null when sampling). */
+        final float[][] qMax;
+        final float[][] qLogSum;
 
         Draft(int b) {
             tokens = new int[b][];
             q = new double[b][];
             qDist = new double[b][][];
             qLogits = new NDArray[b][];
+            qMax = new float[b][];
+            qLogSum = new float[b][];
         }
     }
 
@@ -277,6 +285,10 @@ final class SpeculativeDecoder {
             draft.q[r] = new double[k[r]];
             draft.qDist[r] = new double[k[r]][];
             draft.qLogits[r] = new NDArray[k[r]];
+            if (sampler == null) {
+                draft.qMax[r] = new float[k[r]];
+                draft.qLogSum[r] = new float[k[r]];
+            }
         }
         int vocab = assistant.config().vocabSize();
         while (true) {
@@ -335,6 +347,10 @@ final class SpeculativeDecoder {
                         NDArray kept = logits.get(r); // a view: no copy
                         kept.attach(keep);
                         draft.qLogits[r][n[r]] = kept;
+                        if (pick != null) {
+                            draft.qMax[r][n[r]] = pick.normalizer().max()[r];
+                            draft.qLogSum[r][n[r]] = pick.normalizer().logSum()[r];
+                        }
                     }
                     draft.tokens[r][n[r]++] = x;
                     if (x == eos && cfg.stopAtEos()) {

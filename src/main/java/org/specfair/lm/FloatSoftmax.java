@@ -1,6 +1,8 @@
 package org.specfair.lm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Softmax over float32 logits {@code [..., V]} in which every intermediate is a normal float.
@@ -22,26 +24,45 @@ public final class FloatSoftmax {
 
     /** The per-row constants of a log-softmax: log p(x) = (logit(x) - max) - logSum. Both {@code [..., 1]}. */
     public record Normalizer(NDArray max, NDArray logSum) {
+        /** Copies both to the host, one float per row. */
+        public HostNormalizer toHost() {
+            return new HostNormalizer(max.toFloatArray(), logSum.toFloatArray());
+        }
+
+        /** The device form {@code [rows, 1]} of host-side constants, in {@code scope}. */
+        public static Normalizer of(NDManager scope, HostNormalizer host) {
+            Shape shape = new Shape(host.max().length, 1);
+            return new Normalizer(scope.create(host.max(), shape), scope.create(host.logSum(), shape));
+        }
+
+        public double[] logProbs(float[] logits) {
+            return toHost().logProbs(logits);
+        }
+
+        public double[] logProbOfMax() {
+            return toHost().logProbOfMax();
+        }
+    }
+
+    /** A {@link Normalizer} on the host: decoding fetches it anyway, and the scoring pass can reuse it. */
+    public record HostNormalizer(float[] max, float[] logSum) {
         /**
          * log p for host-side logits {@code logits[i]} of row i, in double: the subtraction is exact, so the
          * only rounding is float32's in logSum (relative 1e-7), whatever the size of the logits.
          */
         public double[] logProbs(float[] logits) {
-            float[] m = max.toFloatArray();
-            float[] s = logSum.toFloatArray();
             double[] out = new double[logits.length];
             for (int i = 0; i < out.length; i++) {
-                out[i] = ((double) logits[i] - m[i]) - s[i];
+                out[i] = ((double) logits[i] - max[i]) - logSum[i];
             }
             return out;
         }
 
         /** {@code -logSum}: the log-probability of each row's argmax. */
         public double[] logProbOfMax() {
-            float[] s = logSum.toFloatArray();
-            double[] out = new double[s.length];
-            for (int i = 0; i < s.length; i++) {
-                out[i] = -(double) s[i];
+            double[] out = new double[logSum.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = -(double) logSum[i];
             }
             return out;
         }
@@ -64,5 +85,15 @@ public final class FloatSoftmax {
         NDArray logSum = sum.log();
         // In place: shifted becomes log p, exps becomes p (each allocation is a pass over fresh memory).
         return new Distribution(shifted.subi(logSum), exps.divi(sum), new Normalizer(max, logSum));
+    }
+
+    /**
+     * As {@link #distribution(NDArray)} with the normalizer already known (computed by {@link #normalizer}
+     * over these same logits): skips the two reductions over the vocabulary.
+     */
+    public static Distribution distribution(NDArray logits, Normalizer known) {
+        NDArray shifted = logits.sub(known.max());
+        NDArray exps = shifted.maximum(-FLOOR).exp();
+        return new Distribution(shifted.subi(known.logSum()), exps.divi(known.logSum().exp()), known);
     }
 }

@@ -8,15 +8,24 @@ import ai.djl.ndarray.types.Shape;
 /**
  * The few numbers greedy decoding needs from logits {@code [B, T, V]}, computed on the device so
  * that only {@code B x T} values cross to the host: the argmax token, and the log-probability
- * (temperature-1 softmax) of a requested token at each slot.
+ * (temperature-1 softmax) of a requested token at each slot, and the softmax normalizer per slot
+ * (fetched anyway; the scoring pass reuses it).
  */
-public record ScoredPositions(int[][] argmax, double[][] logProb) {
+public record ScoredPositions(int[][] argmax, double[][] logProb, FloatSoftmax.HostNormalizer normalizer) {
+    /** The normalizer of slots {@code [from, from + count)} of row r. */
+    public FloatSoftmax.HostNormalizer normalizer(int r, int from, int count) {
+        int t = argmax[r].length;
+        int at = r * t + from;
+        return new FloatSoftmax.HostNormalizer(java.util.Arrays.copyOfRange(normalizer.max(), at, at + count),
+                java.util.Arrays.copyOfRange(normalizer.logSum(), at, at + count));
+    }
+
     /** {@code tokens[b][t]} is the token whose log-probability is wanted at slot t (-1 = none). */
     public static ScoredPositions of(NDManager scope, NDArray logits, int[][] tokens) {
         Shape s = logits.getShape();
         int b = (int) s.get(0);
         int t = (int) s.get(1);
-        FloatSoftmax.Normalizer normalizer = FloatSoftmax.normalizer(logits); // (B, T, 1)
+        FloatSoftmax.HostNormalizer normalizer = FloatSoftmax.normalizer(logits).toHost(); // B x T
         long[] idx = new long[b * t];
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
@@ -38,6 +47,6 @@ public record ScoredPositions(int[][] argmax, double[][] logProb) {
                 }
             }
         }
-        return new ScoredPositions(argmax, logProb);
+        return new ScoredPositions(argmax, logProb, normalizer);
     }
 }

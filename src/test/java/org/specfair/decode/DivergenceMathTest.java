@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
+import org.specfair.lm.FloatSoftmax;
 
 import java.util.SplittableRandom;
 
@@ -78,16 +79,21 @@ class DivergenceMathTest {
                 r++;
             }
         }
-        for (double t : new double[] {1.0, 0.7}) {
+        // Temperature 1 with the normalizers given (as greedy decoding computed them) and computed here; then 0.7.
+        for (int variant = 0; variant < 3; variant++) {
+            double t = variant < 2 ? 1.0 : 0.7;
+            boolean given = variant == 0;
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray p = m.create(zp, new Shape(rows, V));
                 NDArray q = m.create(zq, new Shape(rows, V));
-                DivergenceMath.Chunk c = DivergenceMath.of(p, q, tok, t, false);
+                DivergenceMath.Chunk c = given
+                        ? DivergenceMath.of(p, q, tok, t, false, FloatSoftmax.normalizer(p).toHost(), FloatSoftmax.normalizer(q).toHost())
+                        : DivergenceMath.of(p, q, tok, t, false, null, null);
                 for (int i = 0; i < rows; i++) {
                     float[] a = java.util.Arrays.copyOfRange(zp, i * V, (i + 1) * V);
                     float[] b = java.util.Arrays.copyOfRange(zq, i * V, (i + 1) * V);
                     double[] ref = reference(a, b, (int) tok[i], t);
-                    String label = "row " + i + " T=" + t;
+                    String label = "row " + i + " T=" + t + (given ? " normalizers given" : "");
                     assertEquals(ref[0], c.klPQ()[i], 2e-6, label + " KL(P||Q)");
                     assertEquals(ref[1], c.klQP()[i], 2e-6, label + " KL(Q||P)");
                     assertEquals(ref[2], c.js()[i], 2e-6, label + " JS");
@@ -112,7 +118,7 @@ class DivergenceMathTest {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray p = m.create(z, new Shape(2, V));
-            DivergenceMath.Chunk c = DivergenceMath.of(p, p.duplicate(), new long[] {0, 1}, 1.0, false);
+            DivergenceMath.Chunk c = DivergenceMath.of(p, p.duplicate(), new long[] {0, 1}, 1.0, false, null, null);
             for (int i = 0; i < 2; i++) {
                 assertEquals(0, c.klPQ()[i], 1e-7);
                 assertEquals(0, c.js()[i], 1e-7);
@@ -141,8 +147,8 @@ class DivergenceMathTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray p = m.create(zp, new Shape(rows, V));
             NDArray q = m.create(zq, new Shape(rows, V));
-            DivergenceMath.Chunk full = DivergenceMath.of(p, q, tok, 1.0, false);
-            DivergenceMath.Chunk shortcut = DivergenceMath.of(p, q, tok, 1.0, true);
+            DivergenceMath.Chunk full = DivergenceMath.of(p, q, tok, 1.0, false, null, null);
+            DivergenceMath.Chunk shortcut = DivergenceMath.of(p, q, tok, 1.0, true, null, null);
             for (int r = 0; r < rows; r++) {
                 assertEquals(argmax(zq, r * V) == tok[r], full.argmaxAgrees()[r], "row " + r);
                 assertEquals(full.argmaxAgrees()[r], shortcut.argmaxAgrees()[r], "row " + r);

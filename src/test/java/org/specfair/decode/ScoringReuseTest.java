@@ -90,6 +90,12 @@ class ScoringReuseTest extends GoldenPairTest {
             long bonuses = rows.stream().flatMap(r -> r.sources.stream()).filter(s -> s == TokenSource.BONUS).count();
             assertEquals(true, bonuses > 10, "bonus tokens: " + bonuses);
             for (RowState row : rows) {
+                // Greedy decoding also leaves its softmax normalizers for the scoring pass to reuse:
+                // the main model's everywhere, the assistant's wherever its logits (not a hidden state) are kept.
+                for (int i = 0; i < row.emitted(); i++) {
+                    assertEquals(true, row.mainNormalizers.known(i), "main normalizer at " + i);
+                    assertEquals(!row.assistantHidden.get(i), row.assistantNormalizers.known(i), "assistant normalizer at " + i);
+                }
                 assertEquals(row.emitted(), row.assistantLogits.size());
                 assertEquals(false, row.assistantLogits.contains(null), "a bonus position was not captured: " + java.util.stream.IntStream.range(0, row.emitted()).mapToObj(i -> (row.assistantLogits.get(i) == null ? "X" : "") + row.sources.get(i).name().charAt(0)).toList() + " rounds " + row.rounds.stream().map(r -> r.proposed().length + "/" + r.emitted().length).toList());
             }
