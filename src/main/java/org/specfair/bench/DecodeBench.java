@@ -64,8 +64,9 @@ public final class DecodeBench {
             System.out.printf(Locale.ROOT, "batch 1   assistant-only   %8.2f tokens/s   -> cost ratio c = %.3f%n", draftOnly.tokensPerSec(), c);
             Speedup atModelK = speedup(main, b1[batch1.size() - 1], mainOnly, c, kModel);
             Speedup atK = k == kModel ? atModelK : speedup(main, spec, mainOnly, c, k);
-            System.out.printf(Locale.ROOT, "target    measured/predicted at k = %d (verify cost %.2f steps, as the model assumes): %.3f (target >= 0.85)%n",
-                    kModel, atModelK.verifyCost(), atModelK.measured() / atModelK.predicted());
+            System.out.printf(Locale.ROOT, "target    measured/predicted at k = %d (verify cost %.2f steps, as the model assumes): %.3f (target >= 0.85)%s%n",
+                    kModel, atModelK.verifyCost(), atModelK.measured() / atModelK.predicted(),
+                    quick ? "; --quick: 16 tokens, the last round's cut draft and the prefill weigh in, judge the full run" : "");
             List<DecodeRequest> many = prompts(16, 12, mainCfg.vocabSize(), 6);
             Run[] b16 = interleaved(List.of(mainOnlyDecoder, specDecoder), many, 16, false, quick ? 1 : 2);
             Run main16 = b16[0];
