@@ -23,7 +23,8 @@ import java.util.Random;
  * often). Prints measured alpha and cost ratio c, the speedup Leviathan et al. predict from them,
  * the measured speedup (at k = 2, where this CPU meets the model's assumption that verifying k + 1 tokens
  * costs one decode step, and at --k), then batch-16 throughput (batching is the baseline a study is up
- * against) and the scoring pass's share of the time. Options: --quick, --layers-kept N, --noise S, --k K.
+ * against) and the scoring pass's share of the time. Options: --quick, --layers-kept N, --noise S, --k K,
+ * --device cpu|gpu:N, --dtype float32|float16|bfloat16.
  */
 public final class DecodeBench {
     public static void main(String[] args) {
@@ -32,13 +33,15 @@ public final class DecodeBench {
         double noise = doubleArg(args, "--noise", 0.002);
         double embeddingStd = doubleArg(args, "--embedding-std", 0.3);
         int k = intArg(args, "--k", 4);
+        String device = stringArg(args, "--device", "cpu");
+        String dtype = stringArg(args, "--dtype", "float32");
         int newTokens = quick ? 16 : 48;
         int prompts1 = quick ? 3 : 6;
         ModelConfig mainCfg = EngineShapes.gptNeo125M();
-        System.out.printf(Locale.ROOT, "decode bench: main gpt-neo-125M shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens%n",
-                embeddingStd, keep, noise, k, newTokens);
-        try (CausalLM main = Models.build(mainCfg, new RandomWeights(1, 0.02, embeddingStd), "cpu", "float32");
-             CausalLM assistant = Models.build(mainCfg.withLayers(keep), new DerivedWeights(main, keep, noise, 2), "cpu", "float32")) {
+        System.out.printf(Locale.ROOT, "decode bench: main gpt-neo-125M shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens, %s %s%n",
+                embeddingStd, keep, noise, k, newTokens, device, dtype);
+        try (CausalLM main = Models.build(mainCfg, new RandomWeights(1, 0.02, embeddingStd), device, dtype);
+             CausalLM assistant = Models.build(mainCfg.withLayers(keep), new DerivedWeights(main, keep, noise, 2), device, dtype)) {
             List<DecodeRequest> single = prompts(prompts1, 12, mainCfg.vocabSize(), 5);
             DecodeConfig base = DecodeConfig.greedy(newTokens).withSchedule(Schedule.CONSTANT, k);
             warmUp(main, assistant, base);
@@ -253,6 +256,15 @@ public final class DecodeBench {
         for (int i = 0; i + 1 < args.length; i++) {
             if (args[i].equals(name)) {
                 return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return dflt;
+    }
+
+    static String stringArg(String[] args, String name, String dflt) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
             }
         }
         return dflt;
