@@ -34,14 +34,6 @@ public final class FloatSoftmax {
             Shape shape = new Shape(host.max().length, 1);
             return new Normalizer(scope.create(host.max(), shape), scope.create(host.logSum(), shape));
         }
-
-        public double[] logProbs(float[] logits) {
-            return toHost().logProbs(logits);
-        }
-
-        public double[] logProbOfMax() {
-            return toHost().logProbOfMax();
-        }
     }
 
     /** A {@link Normalizer} on the host: decoding fetches it anyway, and the scoring pass can reuse it. */
