@@ -56,8 +56,7 @@ final class SingleModelDecoder {
                         int x = sampler == null ? pick.token()[r] : Sampler.draw(sampler.distribution(host, r * vocab, vocab), row.rng);
                         row.emit(x, source, eos, cfg.maxNewTokens(), cfg.stopAtEos());
                         if (source == TokenSource.MAIN) {
-                            row.keepMainLogits(logits, r, 1, keep, pick == null ? null : new org.specfair.lm.FloatSoftmax.HostNormalizer(
-                                    new float[] {pick.normalizer().max()[r]}, new float[] {pick.normalizer().logSum()[r]}));
+                            row.keepMainLogits(logits, r, 1, keep, pick == null ? null : pick.normalizer().range(r, 1));
                         } else if (row.assistantLogits != null) {
                             NDArray kept = logits.get(r); // a view: no copy
                             kept.attach(keep);

@@ -50,6 +50,12 @@ public final class FloatSoftmax {
             return out;
         }
 
+        /** Rows {@code [from, from + count)}. */
+        public HostNormalizer range(int from, int count) {
+            return new HostNormalizer(java.util.Arrays.copyOfRange(max, from, from + count),
+                    java.util.Arrays.copyOfRange(logSum, from, from + count));
+        }
+
         /** {@code -logSum}: the log-probability of each row's argmax. */
         public double[] logProbOfMax() {
             double[] out = new double[logSum.length];

@@ -14,10 +14,7 @@ import ai.djl.ndarray.types.Shape;
 public record ScoredPositions(int[][] argmax, double[][] logProb, FloatSoftmax.HostNormalizer normalizer) {
     /** The normalizer of slots {@code [from, from + count)} of row r. */
     public FloatSoftmax.HostNormalizer normalizer(int r, int from, int count) {
-        int t = argmax[r].length;
-        int at = r * t + from;
-        return new FloatSoftmax.HostNormalizer(java.util.Arrays.copyOfRange(normalizer.max(), at, at + count),
-                java.util.Arrays.copyOfRange(normalizer.logSum(), at, at + count));
+        return normalizer.range(r * argmax[r].length + from, count);
     }
 
     /** {@code tokens[b][t]} is the token whose log-probability is wanted at slot t (-1 = none). */
