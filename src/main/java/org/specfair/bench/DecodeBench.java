@@ -1,5 +1,6 @@
 package org.specfair.bench;
 
+import org.specfair.checkpoint.ModelConfig;
 import org.specfair.decode.DecodeConfig;
 import org.specfair.decode.DecodeRequest;
 import org.specfair.decode.Decoder;
@@ -8,9 +9,9 @@ import org.specfair.decode.Mode;
 import org.specfair.decode.Schedule;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.DerivedWeights;
-import org.specfair.lm.ModelConfig;
 import org.specfair.lm.Models;
 import org.specfair.lm.RandomWeights;
+
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,14 @@
 package org.specfair.bench;
 
+import org.specfair.checkpoint.ModelConfig;
+import org.specfair.lm.CausalLM;
+import org.specfair.lm.KvCache;
+import org.specfair.lm.Models;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import org.specfair.lm.CausalLM;
-import org.specfair.lm.KvCache;
-import org.specfair.lm.ModelConfig;
-import org.specfair.lm.Models;
 
 import java.util.ArrayList;
 import java.util.Arrays;

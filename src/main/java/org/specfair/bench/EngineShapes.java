@@ -1,6 +1,7 @@
 package org.specfair.bench;
 
-import org.specfair.lm.ModelConfig;
+import org.specfair.checkpoint.ModelConfig;
+
 
 /** Real architectures' shapes for benchmarks (weights are random; only the cost matters). */
 final class EngineShapes {

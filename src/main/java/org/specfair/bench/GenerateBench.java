@@ -1,24 +1,25 @@
 package org.specfair.bench;
 
-import ai.djl.pytorch.jni.JniUtils;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
+import org.specfair.checkpoint.Checkpoint;
 import org.specfair.decode.DecodeConfig;
 import org.specfair.demo.DemoModels;
+import org.specfair.generate.GenerateJob;
+import org.specfair.generate.GenerateOptions;
+import org.specfair.generate.PromptDecoder;
+import org.specfair.generate.RunInfo;
 import org.specfair.lm.CausalLM;
-import org.specfair.lm.Checkpoint;
 import org.specfair.lm.Models;
-import org.specfair.lm.TextTokenizer;
 import org.specfair.prompts.Prompt;
 import org.specfair.prompts.PromptColumns;
 import org.specfair.prompts.PromptSource;
 import org.specfair.spark.ExecutorModels;
-import org.specfair.spark.GenerateJob;
-import org.specfair.spark.GenerateOptions;
-import org.specfair.spark.PromptDecoder;
-import org.specfair.spark.RunInfo;
 import org.specfair.spark.Sessions;
-import org.specfair.spark.Tables;
+import org.specfair.tables.Tables;
+import org.specfair.tokenizer.TextTokenizer;
+
+import ai.djl.pytorch.jni.JniUtils;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -3,6 +3,7 @@ package org.specfair.cli;
 import org.specfair.decode.DecodeConfig;
 import org.specfair.decode.Mode;
 import org.specfair.decode.Schedule;
+
 import picocli.CommandLine.Option;
 
 /** Decoding options shared by {@code generate} and {@code generate-job} (a picocli mixin). */

@@ -1,8 +1,6 @@
 package org.specfair.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.specfair.checkpoint.PairCheck;
 import org.specfair.decode.DecodeConfig;
 import org.specfair.decode.DecodeRequest;
 import org.specfair.decode.Decoder;
@@ -13,8 +11,11 @@ import org.specfair.decode.Seeds;
 import org.specfair.decode.TokenDivergence;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Models;
-import org.specfair.lm.PairCheck;
-import org.specfair.lm.TextTokenizer;
+import org.specfair.tokenizer.TextTokenizer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

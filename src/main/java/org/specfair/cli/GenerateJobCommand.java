@@ -1,13 +1,14 @@
 package org.specfair.cli;
 
-import org.apache.spark.sql.SparkSession;
 import org.specfair.decode.DecodeConfig;
+import org.specfair.generate.GenerateJob;
+import org.specfair.generate.GenerateOptions;
 import org.specfair.prompts.Prompt;
 import org.specfair.prompts.PromptColumns;
 import org.specfair.prompts.PromptSource;
-import org.specfair.spark.GenerateJob;
-import org.specfair.spark.GenerateOptions;
 import org.specfair.spark.Sessions;
+
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,8 +1,9 @@
 package org.specfair.cli;
 
-import ai.djl.ndarray.NDManager;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Models;
+
+import ai.djl.ndarray.NDManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,12 +1,13 @@
 package org.specfair.cli;
 
+import org.specfair.checkpoint.Checkpoint;
+import org.specfair.checkpoint.ConfigPresets;
+import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.CausalLM;
-import org.specfair.lm.Checkpoint;
-import org.specfair.lm.ConfigPresets;
-import org.specfair.lm.ModelConfig;
 import org.specfair.lm.Models;
 import org.specfair.lm.NoisyTruncatedCopy;
 import org.specfair.lm.SafetensorsWriter;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,8 +1,9 @@
 package org.specfair.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import org.specfair.checkpoint.Checkpoint;
 import org.specfair.demo.DemoModels;
-import org.specfair.lm.Checkpoint;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

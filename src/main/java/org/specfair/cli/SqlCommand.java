@@ -1,11 +1,12 @@
 package org.specfair.cli;
 
+import org.specfair.spark.Sessions;
+import org.specfair.tables.CsvOut;
+import org.specfair.tables.TableViews;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.specfair.spark.CsvOut;
-import org.specfair.spark.Sessions;
-import org.specfair.spark.TableViews;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -1,7 +1,8 @@
 package org.specfair.decode;
 
-import ai.djl.ndarray.NDManager;
 import org.specfair.lm.CausalLM;
+
+import ai.djl.ndarray.NDManager;
 
 import java.util.ArrayList;
 import java.util.List;

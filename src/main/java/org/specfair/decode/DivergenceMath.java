@@ -1,9 +1,10 @@
 package org.specfair.decode;
 
+import org.specfair.lm.FloatSoftmax;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.specfair.lm.FloatSoftmax;
 
 /**
  * The divergence metrics of one chunk of positions, computed on the device from the two models'

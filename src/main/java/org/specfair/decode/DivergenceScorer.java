@@ -1,12 +1,13 @@
 package org.specfair.decode;
 
+import org.specfair.lm.CausalLM;
+import org.specfair.lm.FloatSoftmax;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import org.specfair.lm.CausalLM;
-import org.specfair.lm.FloatSoftmax;
 
 import java.util.ArrayList;
 import java.util.Arrays;

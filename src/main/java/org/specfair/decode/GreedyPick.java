@@ -1,7 +1,8 @@
 package org.specfair.decode;
 
-import ai.djl.ndarray.NDArray;
 import org.specfair.lm.FloatSoftmax;
+
+import ai.djl.ndarray.NDArray;
 
 /**
  * Argmax and its log-probability per row of logits {@code [B, V]}, computed on the device, and the

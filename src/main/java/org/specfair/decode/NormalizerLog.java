@@ -2,6 +2,7 @@ package org.specfair.decode;
 
 import org.specfair.lm.FloatSoftmax;
 
+
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,9 +1,10 @@
 package org.specfair.decode;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.KvCache;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 import java.util.ArrayList;
 import java.util.List;

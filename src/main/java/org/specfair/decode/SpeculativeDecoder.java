@@ -1,10 +1,11 @@
 package org.specfair.decode;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.KvCache;
 import org.specfair.lm.ScoredPositions;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 import java.util.ArrayList;
 import java.util.Arrays;

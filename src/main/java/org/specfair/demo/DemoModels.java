@@ -1,9 +1,8 @@
 package org.specfair.demo;
 
-import org.specfair.lm.BpeTrainer;
+import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.DerivedWeights;
-import org.specfair.lm.ModelConfig;
 import org.specfair.lm.Models;
 import org.specfair.lm.RandomWeights;
 import org.specfair.lm.SafetensorsWriter;
@@ -11,6 +10,8 @@ import org.specfair.lm.WeightSource;
 import org.specfair.prompts.Prompt;
 import org.specfair.prompts.PromptColumns;
 import org.specfair.prompts.PromptSource;
+import org.specfair.tokenizer.BpeTrainer;
+
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,7 @@
 package org.specfair.lm;
 
+import org.specfair.checkpoint.ModelConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

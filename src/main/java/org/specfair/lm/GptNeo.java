@@ -1,12 +1,14 @@
 package org.specfair.lm;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.nn.Activations;
 import org.specfair.lm.nn.Attention;
 import org.specfair.lm.nn.LayerNorm;
 import org.specfair.lm.nn.Linear;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 
 /**

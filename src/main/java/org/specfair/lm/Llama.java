@@ -1,13 +1,15 @@
 package org.specfair.lm;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.nn.Activations;
 import org.specfair.lm.nn.Attention;
 import org.specfair.lm.nn.Linear;
 import org.specfair.lm.nn.RmsNorm;
 import org.specfair.lm.nn.Rotary;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 
 /**

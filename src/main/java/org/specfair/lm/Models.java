@@ -1,5 +1,9 @@
 package org.specfair.lm;
 
+import org.specfair.checkpoint.Checkpoint;
+import org.specfair.checkpoint.CheckpointException;
+import org.specfair.checkpoint.ModelConfig;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;

@@ -1,5 +1,7 @@
 package org.specfair.lm;
 
+import org.specfair.checkpoint.ConfigPresets;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

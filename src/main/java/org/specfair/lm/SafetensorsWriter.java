@@ -1,5 +1,8 @@
 package org.specfair.lm;
 
+import org.specfair.checkpoint.CheckpointException;
+import org.specfair.checkpoint.ModelConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;

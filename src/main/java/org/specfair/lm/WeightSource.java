@@ -1,5 +1,8 @@
 package org.specfair.lm;
 
+import org.specfair.checkpoint.Checkpoint;
+import org.specfair.checkpoint.SafetensorsFile;
+
 import java.nio.ByteBuffer;
 import java.util.Set;
 

@@ -1,14 +1,15 @@
 package org.specfair.spark;
 
+import org.specfair.checkpoint.Checkpoint;
+import org.specfair.lm.CausalLM;
+import org.specfair.lm.Models;
+import org.specfair.tokenizer.TextTokenizer;
+
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.specfair.lm.CausalLM;
-import org.specfair.lm.Checkpoint;
-import org.specfair.lm.Models;
-import org.specfair.lm.TextTokenizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,7 +61,7 @@ public final class ExecutorModels {
     }
 
     /** A local folder holding the checkpoint: the path itself, or a one-time copy of a remote URI. */
-    static Path localCopy(String uri, Configuration hadoop) {
+    public static Path localCopy(String uri, Configuration hadoop) {
         URI u = URI.create(uri.replace(" ", "%20"));
         String scheme = u.getScheme();
         if (scheme == null || scheme.equals("file") || scheme.length() == 1) { // plain path or Windows drive

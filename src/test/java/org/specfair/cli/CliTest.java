@@ -1,9 +1,10 @@
 package org.specfair.cli;
 
+import org.specfair.lm.Golden;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-import org.specfair.lm.Golden;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,13 +1,14 @@
 package org.specfair.cli;
 
+import org.specfair.checkpoint.SafetensorsFile;
+import org.specfair.lm.CausalLM;
+import org.specfair.lm.Golden;
+import org.specfair.lm.Models;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.specfair.lm.CausalLM;
-import org.specfair.lm.Golden;
-import org.specfair.lm.Models;
-import org.specfair.lm.SafetensorsFile;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

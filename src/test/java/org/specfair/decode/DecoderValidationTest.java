@@ -1,7 +1,8 @@
 package org.specfair.decode;
 
-import org.junit.jupiter.api.Test;
 import org.specfair.lm.CausalLM;
+
+import org.junit.jupiter.api.Test;
 
 import java.util.List;
 

@@ -1,10 +1,11 @@
 package org.specfair.decode;
 
+import org.specfair.lm.FloatSoftmax;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
-import org.specfair.lm.FloatSoftmax;
 
 import java.util.SplittableRandom;
 

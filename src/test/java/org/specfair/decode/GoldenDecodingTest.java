@@ -1,8 +1,9 @@
 package org.specfair.decode;
 
+import org.specfair.lm.Golden;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
-import org.specfair.lm.Golden;
 
 import java.util.ArrayList;
 import java.util.Arrays;

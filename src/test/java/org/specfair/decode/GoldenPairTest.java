@@ -1,10 +1,11 @@
 package org.specfair.decode;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Golden;
 import org.specfair.lm.Models;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 
 /** Base of the decoder tests that run on the golden GPT-Neo pair (main neo-main-tiny, assistant neo-draft-tiny). */
 abstract class GoldenPairTest {

@@ -1,11 +1,12 @@
 package org.specfair.decode;
 
-import org.junit.jupiter.api.Test;
+import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.CausalLM;
-import org.specfair.lm.ModelConfig;
 import org.specfair.lm.Models;
 import org.specfair.lm.RandomWeights;
 import org.specfair.lm.WeightSource;
+
+import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -1,7 +1,6 @@
 package org.specfair.decode;
 
 import org.junit.jupiter.api.Test;
-import org.specfair.lm.Golden;
 
 import java.util.ArrayList;
 import java.util.List;

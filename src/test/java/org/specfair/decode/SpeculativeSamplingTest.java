@@ -1,11 +1,12 @@
 package org.specfair.decode;
 
+import org.specfair.lm.CausalLM;
+
 import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import ai.djl.ndarray.NDManager;
-import org.specfair.lm.CausalLM;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,9 @@
 package org.specfair.decode;
 
+import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.CausalLM;
-import org.specfair.lm.ModelConfig;
 import org.specfair.lm.Models;
+
 
 /** Random GPT-Neo pairs of a chosen vocabulary size, built in memory for decoder tests. */
 final class TinyPair {

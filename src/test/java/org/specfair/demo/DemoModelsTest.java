@@ -1,15 +1,16 @@
 package org.specfair.demo;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.specfair.checkpoint.Checkpoint;
+import org.specfair.checkpoint.ModelConfig;
+import org.specfair.checkpoint.PairCheck;
 import org.specfair.cli.SpecFair;
-import org.specfair.lm.BpeTrainer;
-import org.specfair.lm.Checkpoint;
-import org.specfair.lm.ModelConfig;
-import org.specfair.lm.PairCheck;
-import org.specfair.lm.TextTokenizer;
 import org.specfair.prompts.PromptColumns;
 import org.specfair.prompts.PromptSource;
+import org.specfair.tokenizer.BpeTrainer;
+import org.specfair.tokenizer.TextTokenizer;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;

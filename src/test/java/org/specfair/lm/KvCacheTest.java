@@ -1,5 +1,7 @@
 package org.specfair.lm;
 
+import org.specfair.checkpoint.ModelConfig;
+
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,9 @@
 package org.specfair.lm;
 
+import org.specfair.checkpoint.CheckpointException;
+import org.specfair.checkpoint.ModelConfig;
+import org.specfair.checkpoint.SafetensorsFile;
+
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

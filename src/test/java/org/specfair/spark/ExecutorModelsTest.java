@@ -1,10 +1,11 @@
 package org.specfair.spark;
 
+import org.specfair.checkpoint.Checkpoint;
+import org.specfair.lm.Golden;
+
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.junit.jupiter.api.Test;
-import org.specfair.lm.Checkpoint;
-import org.specfair.lm.Golden;
 
 import java.net.URI;
 import java.nio.file.Files;

@@ -1,9 +1,10 @@
 package org.specfair.lm.nn;
 
+import org.specfair.lm.ForwardBatch;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.specfair.lm.ForwardBatch;
 
 /**
  * Causal self-attention over the batch's positions, with the KV cache. The score math runs in

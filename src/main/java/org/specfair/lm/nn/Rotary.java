@@ -1,11 +1,12 @@
 package org.specfair.lm.nn;
 
+import org.specfair.lm.ForwardBatch;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.specfair.lm.ForwardBatch;
 
 /**
  * Rotary position embedding in Hugging Face's rotate-half convention:

@@ -1,0 +1,114 @@
+package org.specfair.generate;
+
+import org.specfair.decode.Generation;
+import org.specfair.prompts.Prompt;
+import org.specfair.spark.ExecutorModels;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.LongAccumulator;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * What one Spark task does: pick its device, get both models from the executor cache, decode its
+ * prompts in batches, log progress. Runs on executors; everything it needs is serialisable.
+ */
+final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
+    private static final Logger LOG = LogManager.getLogger(PartitionTask.class);
+
+    private final GenerateOptions opts;
+    private final RunInfo run;
+    private final LongAccumulator modelLoads;
+    private final LongAccumulator promptsDone;
+    private final SerializableHadoopConf hadoop;
+
+    PartitionTask(GenerateOptions opts, RunInfo run, LongAccumulator modelLoads, LongAccumulator promptsDone,
+                  Configuration hadoop) {
+        this.opts = opts;
+        this.run = run;
+        this.modelLoads = modelLoads;
+        this.promptsDone = promptsDone;
+        this.hadoop = new SerializableHadoopConf(hadoop);
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Prompt> input) {
+        List<Prompt> prompts = new ArrayList<>();
+        input.forEachRemaining(prompts::add);
+        TaskContext task = TaskContext.get();
+        int partition = task == null ? 0 : task.partitionId();
+        if (prompts.isEmpty()) {
+            return List.<Row>of().iterator();
+        }
+        String device = device(task);
+        ExecutorModels.Loaded main = ExecutorModels.get(opts.mainModel(), device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
+        ExecutorModels.Loaded assistant = opts.assistantModel() == null ? null
+                : ExecutorModels.get(opts.assistantModel(), device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
+        long t0 = System.nanoTime();
+        long[] totals = new long[4]; // prompts, tokens, proposed, accepted
+        List<Row> rows = new PromptDecoder(opts, run, main, assistant).decode(prompts, batch -> {
+            for (Generation g : batch) {
+                totals[0]++;
+                totals[1] += g.completionIds().length;
+                totals[2] += g.proposed();
+                totals[3] += g.accepted();
+            }
+            promptsDone.add(batch.size());
+            double secs = (System.nanoTime() - t0) / 1e9;
+            LOG.info("partition {}: {}/{} decoded, {} prompts/s, {} tokens/s, acceptance {}", partition, totals[0],
+                    prompts.size() * opts.numSamples(), String.format("%.2f", totals[0] / secs),
+                    String.format("%.1f", totals[1] / secs),
+                    totals[2] == 0 ? "n/a" : String.format("%.3f", (double) totals[3] / totals[2]));
+        });
+        if (task != null && task.attemptNumber() == 0 && opts.failFirstAttempt().contains(partition)) {
+            throw new IllegalStateException("injected failure in partition " + partition + " (first attempt)");
+        }
+        return rows.iterator();
+    }
+
+    /** The GPU Spark assigned to this task ("gpu:N"), else CPU; an explicit cpu/gpu setting wins. */
+    private String device(TaskContext task) {
+        if (!opts.device().equals("auto")) {
+            return opts.device();
+        }
+        if (task != null) {
+            ResourceInformation gpu = task.resources().get("gpu").getOrElse(() -> null);
+            if (gpu != null && gpu.addresses().length > 0) {
+                return "gpu:" + gpu.addresses()[0];
+            }
+        }
+        return "cpu";
+    }
+
+    /** Hadoop's Configuration is Writable, not Serializable. */
+    static final class SerializableHadoopConf implements java.io.Serializable {
+        private transient Configuration conf;
+
+        SerializableHadoopConf(Configuration conf) {
+            this.conf = conf;
+        }
+
+        Configuration get() {
+            return conf;
+        }
+
+        private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+            out.defaultWriteObject();
+            conf.write(out);
+        }
+
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            conf = new Configuration(false);
+            conf.readFields(in);
+        }
+    }
+}
