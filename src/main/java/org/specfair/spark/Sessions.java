@@ -25,6 +25,8 @@ public final class Sessions {
                 .appName(appName)
                 .master(m)
                 .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
+                // Partition values stay the strings written: stage "01" must not read back as 1.
+                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
                 .config("spark.ui.showConsoleProgress", String.valueOf(progressBar))
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", conf.get("spark.sql.shuffle.partitions", "8"))
