@@ -39,7 +39,7 @@ public final class GenerateJobCommand implements Callable<Integer> {
     @Option(names = "--stage", defaultValue = "base") String stage;
     @Option(names = "--num-samples", defaultValue = "1") int numSamples;
     @Option(names = "--no-score", description = "skip the teacher-forced divergence pass (no tokens table)") boolean noScore;
-    @Option(names = "--partitions", defaultValue = "0", description = "Spark tasks (0 = default parallelism)") int partitions;
+    @Option(names = "--partitions", defaultValue = "0", description = "Spark tasks (0 = up to 4 per executor task slot, at least a batch each)") int partitions;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
     @Option(names = "--device", defaultValue = "auto", description = "auto (task GPU, else CPU), cpu, gpu") String device;
     @Option(names = "--dtype", defaultValue = "auto", description = "auto, float32, float16, bfloat16") String dtype;

@@ -18,7 +18,7 @@ import java.util.Set;
  * @param experiment      partition value
  * @param stage           partition value (e.g. base, main-sst2, both-imdb)
  * @param outRoot         table root: outRoot/generations, outRoot/drafts, outRoot/tokens
- * @param partitions      Spark tasks (0 = the cluster's default parallelism)
+ * @param partitions      Spark tasks (0 = from the prompt count and the executors' task slots; see TaskCount)
  * @param batchSize       prompts decoded together inside a task
  * @param score           run the teacher-forced divergence pass (tokens table)
  * @param incremental     skip prompts already written with the same run_id (config + fingerprints)
