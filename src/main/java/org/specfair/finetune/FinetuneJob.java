@@ -7,6 +7,7 @@ import org.specfair.lm.Models;
 import org.specfair.lm.SafetensorsWriter;
 import org.specfair.prompts.Prompt;
 import org.specfair.spark.ExecutorModels;
+import org.specfair.spark.TaskDevice;
 import org.specfair.tables.TableStore;
 import org.specfair.tokenizer.TextTokenizer;
 
@@ -14,7 +15,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -98,7 +101,17 @@ public final class FinetuneJob {
             }
         }
         String runKey = runKey(ckpt.fingerprint(), o);
-        return train(o, base, partner, packed, runKey, hook);
+        if (spark.sparkContext().isLocal()) {
+            return train(o.onDevice(TaskDevice.resolve(o.device())), base, partner, packed, runKey, hook);
+        }
+        // On a cluster: one task, so the GPU comes from the task's resources; it copies the checkpoints to
+        // its own disk and writes OUT (which must be on storage the driver sees too, e.g. a shared mount).
+        SerializableConfiguration conf = new SerializableConfiguration(TableStore.hadoop(spark));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return jsc.parallelize(List.of(0), 1).map(x -> train(o.onDevice(TaskDevice.resolve(o.device())),
+                ExecutorModels.localCopy(o.model(), conf.value()),
+                o.partner() == null ? null : ExecutorModels.localCopy(o.partner(), conf.value()), packed, runKey, null))
+                .collect().get(0);
     }
 
     static Packed pack(DatasetSpec d, TextDataset.Texts texts, TextTokenizer tok, int eos, TrainConfig c) {
