@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Speculative decoding fairness toolkit.",
         subcommands = {LogitsCommand.class, GenerateCommand.class, GenerateJobCommand.class, SqlCommand.class,
                 MakeCheckpointCommand.class, MakeDemoModelsCommand.class,
-                FinetuneCommand.class, FinetunePlanCommand.class, CommandLine.HelpCommand.class})
+                FinetuneCommand.class, FinetunePlanCommand.class, CounterfactualCommand.class, TermCountsCommand.class, CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));
