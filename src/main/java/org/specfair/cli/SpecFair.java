@@ -16,6 +16,10 @@ import picocli.CommandLine.Command;
                 SqlCommand.class,
                 MakeCheckpointCommand.class,
                 MakeDemoModelsCommand.class,
+                FinetuneCommand.class,
+                FinetunePlanCommand.class,
+                CounterfactualCommand.class,
+                TermCountsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
