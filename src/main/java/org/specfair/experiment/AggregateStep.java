@@ -1,5 +1,12 @@
 package org.specfair.experiment;
 
+import org.specfair.aggregate.AggregateJob;
+import org.specfair.tables.TableStore;
+import org.specfair.tables.Tables;
+
+import org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils;
+
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Group metrics, transitions, distributions and significance for the experiment, from all its stages. */
@@ -22,7 +29,8 @@ final class AggregateStep implements Step {
         for (ExperimentConfig.Stage s : ctx.config.stages()) {
             k.append(s.name()).append(':').append(ctx.keyOf(GenerateStep.id(s.name())));
             if (!ctx.config.judges().isEmpty()) {
-                k.append('/').append(ctx.keyOf(JudgeStep.id(s.name())));
+                // Aggregates without judgments (ratio, KL) are still worth having; when judging can run later, the key changes.
+                k.append('/').append(ctx.keyIfDone(JudgeStep.id(s.name())));
             }
             k.append('|');
         }
@@ -31,6 +39,18 @@ final class AggregateStep implements Step {
 
     @Override
     public Map<String, String> run(StepContext ctx) {
-        throw new StepUnavailable("aggregation is not in this build yet (org.specfair.aggregate.AggregateJob, issue 13)");
+        AggregateJob.Summary s = AggregateJob.run(ctx.spark, ctx.root, ctx.config.experiment());
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("group_metrics_rows", String.valueOf(s.groupMetricRows()));
+        out.put("transitions_rows", String.valueOf(s.transitionRows()));
+        out.put("distributions_rows", String.valueOf(s.distributionRows()));
+        out.put("significance_rows", String.valueOf(s.significanceRows()));
+        return out;
+    }
+
+    @Override
+    public boolean stillThere(StepContext ctx, Map<String, String> outputs) {
+        return TableStore.exists(ctx.spark, TableStore.path(ctx.root, Tables.GROUP_METRICS) + "/"
+                + ExternalCatalogUtils.getPartitionPathString("experiment", ctx.config.experiment()));
     }
 }

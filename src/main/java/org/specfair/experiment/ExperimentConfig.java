@@ -17,20 +17,22 @@ import java.util.Map;
  * @param decoding   decoding settings, the same at every stage
  * @param datasets   finetuning datasets by name (files, or counterfactual copies of another dataset)
  * @param stages     in order; each generates, and may first finetune either model
- * @param finetune   finetuning settings shared by the stages (a stage may override them)
+ * @param finetune   finetuning hyper-parameters shared by the stages, by the finetune job's names
+ *                   ({@code org.specfair.finetune.TrainConfig}: max_steps, epochs, learning_rate, schedule,
+ *                   batch_size, context_length, ...); a stage may override them
  * @param judges     judge specs {@code NAME=KIND[:key=value,...]} run on every stage's generations
  * @param aggregate  run the aggregation job after judging
  * @param report     write the report to {@code ROOT/report/index.html}
  */
 public record ExperimentConfig(String experiment, Long seed, Models models, Prompts prompts, Decoding decoding,
-                               Map<String, Dataset> datasets, List<Stage> stages, Finetune finetune,
+                               Map<String, Dataset> datasets, List<Stage> stages, Map<String, Object> finetune,
                                List<String> judges, Boolean aggregate, Boolean report) {
     public ExperimentConfig {
         seed = seed == null ? 0L : seed;
         decoding = decoding == null ? Decoding.DEFAULT : decoding;
         datasets = datasets == null ? new LinkedHashMap<>() : datasets;
         stages = stages == null ? List.of(new Stage("base", null, List.of(), List.of(), null)) : stages;
-        finetune = finetune == null ? Finetune.DEFAULT : finetune;
+        finetune = finetune == null ? Map.of() : finetune;
         judges = judges == null ? List.of() : judges;
         aggregate = aggregate == null || aggregate;
         report = report == null || report;
@@ -120,46 +122,17 @@ public record ExperimentConfig(String experiment, Long seed, Models models, Prom
      *                  stage starts from {@code models})
      * @param main      datasets the main model is finetuned on, in order (empty: keep the parent's)
      * @param assistant datasets the assistant is finetuned on, in order
-     * @param finetune  settings overriding the experiment's {@code finetune} for this stage (keys given win)
+     * @param finetune  hyper-parameters overriding the experiment's {@code finetune} for this stage (keys given win)
      */
-    public record Stage(String name, String parent, List<String> main, List<String> assistant, Finetune finetune) {
+    public record Stage(String name, String parent, List<String> main, List<String> assistant, Map<String, Object> finetune) {
         public Stage {
             main = main == null ? List.of() : main;
             assistant = assistant == null ? List.of() : assistant;
+            finetune = finetune == null ? Map.of() : finetune;
         }
 
         public boolean trains() {
             return !main.isEmpty() || !assistant.isEmpty();
-        }
-    }
-
-    /**
-     * Finetuning settings (null = the finetune job's default).
-     *
-     * @param steps            optimizer steps per dataset (wins over epochs)
-     * @param epochs           passes over each dataset
-     * @param learningRate     AdamW learning rate
-     * @param lrSchedule       constant or linear
-     * @param batchSize        sequences per step
-     * @param gradAccumulation micro-batches per optimizer step
-     * @param contextLength    tokens per training sequence
-     * @param milestoneEvery   steps between milestones (losses, probe KL)
-     * @param seed             data order and initialisation
-     */
-    public record Finetune(Integer steps, Integer epochs, Double learningRate, String lrSchedule, Integer batchSize,
-                           Integer gradAccumulation, Integer contextLength, Integer milestoneEvery, Long seed) {
-        static final Finetune DEFAULT = new Finetune(null, null, null, null, null, null, null, null, null);
-
-        /** This stage's settings over the experiment's: keys given here win. */
-        public Finetune over(Finetune base) {
-            return new Finetune(pick(steps, base.steps), pick(epochs, base.epochs), pick(learningRate, base.learningRate),
-                    pick(lrSchedule, base.lrSchedule), pick(batchSize, base.batchSize),
-                    pick(gradAccumulation, base.gradAccumulation), pick(contextLength, base.contextLength),
-                    pick(milestoneEvery, base.milestoneEvery), pick(seed, base.seed));
-        }
-
-        private static <T> T pick(T mine, T base) {
-            return mine != null ? mine : base;
         }
     }
 }

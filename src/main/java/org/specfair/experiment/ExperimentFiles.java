@@ -3,6 +3,7 @@ package org.specfair.experiment;
 import org.specfair.decode.DecodeConfig;
 import org.specfair.decode.Mode;
 import org.specfair.decode.Schedule;
+import org.specfair.finetune.TrainConfig;
 import org.specfair.prompts.PromptFormat;
 
 import com.fasterxml.jackson.core.JsonLocation;
@@ -399,8 +400,11 @@ public final class ExperimentFiles {
             if (!s.assistant().isEmpty() && c.models().assistant() == null) {
                 throw f.error(key + ".assistant", "there is no assistant model to finetune (models.assistant)");
             }
-            if (s.finetune() != null) {
-                validateFinetune(f, key + ".finetune", s.finetune());
+            validateFinetune(f, key + ".finetune", s.finetune());
+            try {
+                trainConfig(c, s);
+            } catch (IllegalArgumentException e) {
+                throw f.error(key, e.getMessage());
             }
         }
         ExperimentConfig.Stage first = c.stages().get(0);
@@ -409,19 +413,31 @@ public final class ExperimentFiles {
         }
     }
 
-    private static void validateFinetune(ExperimentFile f, String key, ExperimentConfig.Finetune t) {
-        positive(f, key + ".steps", t.steps());
-        positive(f, key + ".epochs", t.epochs());
-        positive(f, key + ".batch_size", t.batchSize());
-        positive(f, key + ".grad_accumulation", t.gradAccumulation());
-        positive(f, key + ".context_length", t.contextLength());
-        positive(f, key + ".milestone_every", t.milestoneEvery());
-        if (t.learningRate() != null && !(t.learningRate() > 0)) {
-            throw f.error(key + ".learning_rate", "must be > 0");
+    /** Finetuning keys are the finetune job's hyper-parameters, each checked by it ({@link TrainConfig#with}). */
+    private static void validateFinetune(ExperimentFile f, String key, Map<String, Object> settings) {
+        TrainConfig c = TrainConfig.DEFAULTS;
+        for (Map.Entry<String, Object> e : settings.entrySet()) {
+            String k = key + "." + e.getKey();
+            if (!TrainConfig.KEYS.contains(e.getKey())) {
+                throw f.error(k, "unknown key '" + e.getKey() + "' (known: " + String.join(", ", TrainConfig.KEYS.stream().sorted().toList()) + ")");
+            }
+            if (!(e.getValue() instanceof Number || e.getValue() instanceof String)) {
+                throw f.error(k, "expected a number or a word, got " + e.getValue());
+            }
+            try {
+                c = c.with(e.getKey(), String.valueOf(e.getValue()));
+            } catch (IllegalArgumentException bad) {
+                throw f.error(k, bad.getMessage());
+            }
         }
-        if (t.lrSchedule() != null && !Set.of("constant", "linear").contains(t.lrSchedule())) {
-            throw f.error(key + ".lr_schedule", "unknown schedule '" + t.lrSchedule() + "' (constant, linear)");
-        }
+    }
+
+    /** A stage's hyper-parameters: the experiment's, then the stage's own over them, on the finetune job's defaults. */
+    static TrainConfig trainConfig(ExperimentConfig c, ExperimentConfig.Stage s) {
+        Map<String, String> all = new LinkedHashMap<>();
+        c.finetune().forEach((k, v) -> all.put(k, String.valueOf(v)));
+        s.finetune().forEach((k, v) -> all.put(k, String.valueOf(v)));
+        return TrainConfig.DEFAULTS.withAll(all);
     }
 
     private static void validateJudges(ExperimentFile f, List<String> judges) {

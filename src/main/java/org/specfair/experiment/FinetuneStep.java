@@ -38,9 +38,8 @@ record FinetuneStep(String stage, String role) implements Step {
         return k.toString();
     }
 
-    ExperimentConfig.Finetune settings(StepContext ctx) {
-        ExperimentConfig.Finetune own = ctx.stage(stage).finetune();
-        return own == null ? ctx.config.finetune() : own.over(ctx.config.finetune());
+    String settings(StepContext ctx) {
+        return ExperimentFiles.trainConfig(ctx.config, ctx.stage(stage)).toJson();
     }
 
     String checkpointPath(StepContext ctx) {

@@ -58,6 +58,11 @@ final class StepContext {
         return k;
     }
 
+    /** As {@link #keyOf}, or {@code none} when that step did not finish. */
+    String keyIfDone(String stepId) {
+        return keys.getOrDefault(stepId, "none");
+    }
+
     /** Where a dataset's text is: its file, or the counterfactual copy an earlier step wrote. */
     String datasetLocation(String name) {
         ExperimentConfig.Dataset d = config.datasets().get(name);

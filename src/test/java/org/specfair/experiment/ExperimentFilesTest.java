@@ -42,7 +42,7 @@ class ExperimentFilesTest {
                   - name: base
                   - name: cf
                     main: [corpus_cf]
-                    finetune: {steps: 10}
+                    finetune: {max_steps: 10}
                 judges:
                   - lex=honest:lexicon=x.tsv
                 """.formatted(main, draft, prompts, corpus);
@@ -65,7 +65,7 @@ class ExperimentFilesTest {
         assertEquals(5, c.decoding().numAssistantTokens(), "default");
         assertEquals("heuristic", c.decoding().schedule(), "default");
         assertEquals(2, c.stages().size());
-        assertEquals(10, c.stages().get(1).finetune().steps());
+        assertEquals(10, ExperimentFiles.trainConfig(c, c.stages().get(1)).maxSteps());
         assertTrue(c.aggregate() && c.report());
         assertEquals(java.util.List.of("corpus_cf"), ExperimentFiles.datasetsInUse(c));
         assertEquals(15, f.lineOf("stages[1].main"));
@@ -82,8 +82,10 @@ class ExperimentFilesTest {
     void wrongTypeIsNamedWithItsPathAndLine() throws IOException {
         String msg = error(valid().replace("max_new_tokens: 8", "max_new_tokens: eight"));
         assertTrue(msg.contains("e.yaml:8: decoding.max_new_tokens: expected a whole number, got 'eight'"), msg);
-        msg = error(valid().replace("finetune: {steps: 10}", "finetune: {steps: 2.5}"));
-        assertTrue(msg.contains(":16: stages[1].finetune.steps: expected a whole number"), msg);
+        msg = error(valid().replace("finetune: {max_steps: 10}", "finetune: {max_steps: ten}"));
+        assertTrue(msg.contains(":16: stages[1].finetune.max_steps: hyper-parameter max_steps: not a number: 'ten'"), msg);
+        msg = error(valid().replace("finetune: {max_steps: 10}", "finetune: {steps: 10}"));
+        assertTrue(msg.contains(":16: stages[1].finetune.steps: unknown key 'steps' (known: adam_eps, batch_size"), msg);
         msg = error(valid().replace("  - name: base", "  - name: [base]"));
         assertTrue(msg.contains(":13: stages[0].name: expected a text value"), msg);
     }
