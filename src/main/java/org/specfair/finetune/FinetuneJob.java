@@ -80,6 +80,7 @@ public final class FinetuneJob {
             throw new IllegalArgumentException("context_length " + o.config().contextLength() + " exceeds the "
                     + mc.maxPositions() + " positions of " + o.model());
         }
+        refuseToClobber(Path.of(o.out()));
         Path partner = null;
         if (o.partner() != null) {
             partner = ExecutorModels.localCopy(o.partner(), TableStore.hadoop(spark));
@@ -177,6 +178,21 @@ public final class FinetuneJob {
                 o.config().toJson(), all);
     }
 
+    /** Fails before training (not after it) when the output is a folder with something other than a checkpoint. */
+    static void refuseToClobber(Path out) {
+        if (Files.isDirectory(out) && !Files.isRegularFile(out.resolve("config.json"))) {
+            try (var s = Files.list(out)) {
+                if (s.findAny().isPresent()) {
+                    throw new IllegalArgumentException(out + ": folder exists and is not a checkpoint; refusing to replace it");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(out + ": " + e.getMessage(), e);
+            }
+        } else if (Files.isRegularFile(out)) {
+            throw new IllegalArgumentException(out + ": is a file; give a folder for the checkpoint");
+        }
+    }
+
     static Path resumeDir(Path out) {
         return out.resolveSibling(out.getFileName() + ".resume");
     }
@@ -204,6 +220,7 @@ public final class FinetuneJob {
     static void writeCheckpoint(CausalLM model, Path base, Path out) {
         Path tmp = null;
         try {
+            Files.createDirectories(out.getParent());
             tmp = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".companions-");
             List<Path> companions = new ArrayList<>();
             for (String name : COMPANIONS) {

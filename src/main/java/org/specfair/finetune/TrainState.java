@@ -40,6 +40,7 @@ public record TrainState(String runKey, int datasetIndex, int step, double recen
     public void save(Path dir, CausalLM model, Trainer trainer) {
         Path tmp = null;
         try {
+            Files.createDirectories(dir.toAbsolutePath().getParent());
             tmp = Files.createTempDirectory(dir.toAbsolutePath().getParent(), "." + dir.getFileName() + ".parts-");
             Path optimizer = tmp.resolve(OPTIMIZER_FILE);
             List<SafetensorsWriter.Tensor> moments = new ArrayList<>();

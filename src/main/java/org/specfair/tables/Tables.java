@@ -208,6 +208,49 @@ public final class Tables {
             field("p_holm", DataTypes.DoubleType),
             field("note", DataTypes.StringType),
     });
+    public static final String MILESTONES = "milestones";
+    public static final String CHECKPOINTS = "checkpoints";
+    public static final String TERM_COUNTS = "term_counts";
+
+    /** Finetuning milestones, partitioned by experiment, stage: one row per (role, dataset, step, probe group). */
+    public static final StructType MILESTONE = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("role", DataTypes.StringType),
+            field("dataset", DataTypes.StringType),
+            field("step", DataTypes.IntegerType),
+            field("epoch", DataTypes.DoubleType),
+            field("tokens_seen", DataTypes.LongType),
+            field("train_loss", DataTypes.DoubleType),
+            field("val_loss", DataTypes.DoubleType),
+            field("category", DataTypes.StringType),
+            field("kl_model_partner", DataTypes.DoubleType),
+            field("kl_partner_model", DataTypes.DoubleType)});
+
+    /** Finished finetuned checkpoints with their lineage, partitioned by experiment: one row per (stage, role). */
+    public static final StructType CHECKPOINT = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("role", DataTypes.StringType),
+            field("path", DataTypes.StringType),
+            field("base_model", DataTypes.StringType),
+            field("parent_stage", DataTypes.StringType),
+            field("datasets", DataTypes.createArrayType(DataTypes.StringType)),
+            field("hyperparameters", DataTypes.StringType),
+            field("steps", DataTypes.IntegerType),
+            field("final_train_loss", DataTypes.DoubleType),
+            field("final_val_loss", DataTypes.DoubleType),
+            field("fingerprint", DataTypes.StringType)});
+
+    /** Identity-term occurrences per dataset, partitioned by experiment: one row per (dataset, category, term). */
+    public static final StructType TERM_COUNT = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("dataset", DataTypes.StringType),
+            field("category", DataTypes.StringType),
+            field("term", DataTypes.StringType),
+            field("count", DataTypes.LongType),
+            field("dataset_tokens", DataTypes.LongType),
+            field("per_million", DataTypes.DoubleType)});
 
     private static StructField field(String name, DataType type) {
         return DataTypes.createStructField(name, type, true);
