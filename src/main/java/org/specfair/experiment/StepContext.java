@@ -1,11 +1,11 @@
 package org.specfair.experiment;
 
+import org.specfair.checkpoint.LocalCopy;
 import org.specfair.checkpoint.Checkpoint;
 import org.specfair.prompts.Prompt;
 import org.specfair.prompts.PromptColumns;
 import org.specfair.prompts.PromptFormat;
 import org.specfair.prompts.PromptSource;
-import org.specfair.spark.ExecutorModels;
 
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -142,7 +142,7 @@ final class StepContext {
     /** A checkpoint's fingerprint (config + weights), computed once per run and path. */
     String fingerprint(String checkpoint) {
         return fingerprints.computeIfAbsent(checkpoint, p ->
-                Checkpoint.open(ExecutorModels.localCopy(p, spark.sparkContext().hadoopConfiguration())).fingerprint());
+                Checkpoint.open(LocalCopy.of(p, spark.sparkContext().hadoopConfiguration())).fingerprint());
     }
 
     /**

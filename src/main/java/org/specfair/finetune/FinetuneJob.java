@@ -1,12 +1,12 @@
 package org.specfair.finetune;
 
+import org.specfair.checkpoint.LocalCopy;
 import org.specfair.checkpoint.Checkpoint;
 import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Models;
 import org.specfair.lm.SafetensorsWriter;
 import org.specfair.prompts.Prompt;
-import org.specfair.spark.ExecutorModels;
 import org.specfair.tables.TableStore;
 import org.specfair.tokenizer.TextTokenizer;
 
@@ -73,7 +73,7 @@ public final class FinetuneJob {
             // with half-precision compute are not built yet.
             throw new IllegalArgumentException("dtype " + o.dtype() + ": finetuning runs in float32 (mixed precision is not supported yet)");
         }
-        Path base = ExecutorModels.localCopy(o.model(), TableStore.hadoop(spark));
+        Path base = LocalCopy.of(o.model(), TableStore.hadoop(spark));
         Checkpoint ckpt = Checkpoint.open(base);            // a pickle-only or broken checkpoint fails here, before anything
         ModelConfig mc = ckpt.config();
         if (o.config().contextLength() > mc.maxPositions()) {
@@ -83,7 +83,7 @@ public final class FinetuneJob {
         refuseToClobber(Path.of(o.out()));
         Path partner = null;
         if (o.partner() != null) {
-            partner = ExecutorModels.localCopy(o.partner(), TableStore.hadoop(spark));
+            partner = LocalCopy.of(o.partner(), TableStore.hadoop(spark));
             int pv = Checkpoint.open(partner).config().vocabSize();
             if (pv != mc.vocabSize()) {
                 throw new IllegalArgumentException("partner " + o.partner() + " has vocabulary " + pv + ", " + o.model()
