@@ -1,12 +1,12 @@
 package org.specfair.finetune;
 
+import org.specfair.checkpoint.LocalCopy;
 import org.specfair.checkpoint.Checkpoint;
 import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Models;
 import org.specfair.lm.SafetensorsWriter;
 import org.specfair.prompts.Prompt;
-import org.specfair.spark.ExecutorModels;
 import org.specfair.spark.TaskDevice;
 import org.specfair.tables.TableStore;
 import org.specfair.tokenizer.TextTokenizer;
@@ -76,7 +76,7 @@ public final class FinetuneJob {
             // with half-precision compute are not built yet.
             throw new IllegalArgumentException("dtype " + o.dtype() + ": finetuning runs in float32 (mixed precision is not supported yet)");
         }
-        Path base = ExecutorModels.localCopy(o.model(), TableStore.hadoop(spark));
+        Path base = LocalCopy.of(o.model(), TableStore.hadoop(spark));
         Checkpoint ckpt = Checkpoint.open(base);            // a pickle-only or broken checkpoint fails here, before anything
         ModelConfig mc = ckpt.config();
         if (o.config().contextLength() > mc.maxPositions()) {
@@ -86,7 +86,7 @@ public final class FinetuneJob {
         refuseToClobber(Path.of(o.out()));
         Path partner = null;
         if (o.partner() != null) {
-            partner = ExecutorModels.localCopy(o.partner(), TableStore.hadoop(spark));
+            partner = LocalCopy.of(o.partner(), TableStore.hadoop(spark));
             int pv = Checkpoint.open(partner).config().vocabSize();
             if (pv != mc.vocabSize()) {
                 throw new IllegalArgumentException("partner " + o.partner() + " has vocabulary " + pv + ", " + o.model()
@@ -109,8 +109,8 @@ public final class FinetuneJob {
         SerializableConfiguration conf = new SerializableConfiguration(TableStore.hadoop(spark));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         return jsc.parallelize(List.of(0), 1).map(x -> train(o.onDevice(TaskDevice.resolve(o.device())),
-                ExecutorModels.localCopy(o.model(), conf.value()),
-                o.partner() == null ? null : ExecutorModels.localCopy(o.partner(), conf.value()), packed, runKey, null))
+                LocalCopy.of(o.model(), conf.value()),
+                o.partner() == null ? null : LocalCopy.of(o.partner(), conf.value()), packed, runKey, null))
                 .collect().get(0);
     }
 
