@@ -3,13 +3,14 @@ package org.specfair.generate;
 import org.specfair.decode.Generation;
 import org.specfair.prompts.Prompt;
 import org.specfair.spark.ExecutorModels;
+import org.specfair.spark.SerializableHadoopConf;
+import org.specfair.spark.TaskDevice;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
 
@@ -48,7 +49,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
         if (prompts.isEmpty()) {
             return List.<Row>of().iterator();
         }
-        String device = device(task);
+        String device = TaskDevice.of(opts.device(), task);
         ExecutorModels.Loaded main = ExecutorModels.get(opts.mainModel(), device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
         ExecutorModels.Loaded assistant = opts.assistantModel() == null ? null
                 : ExecutorModels.get(opts.assistantModel(), device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
@@ -72,43 +73,5 @@ final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
             throw new IllegalStateException("injected failure in partition " + partition + " (first attempt)");
         }
         return rows.iterator();
-    }
-
-    /** The GPU Spark assigned to this task ("gpu:N"), else CPU; an explicit cpu/gpu setting wins. */
-    private String device(TaskContext task) {
-        if (!opts.device().equals("auto")) {
-            return opts.device();
-        }
-        if (task != null) {
-            ResourceInformation gpu = task.resources().get("gpu").getOrElse(() -> null);
-            if (gpu != null && gpu.addresses().length > 0) {
-                return "gpu:" + gpu.addresses()[0];
-            }
-        }
-        return "cpu";
-    }
-
-    /** Hadoop's Configuration is Writable, not Serializable. */
-    static final class SerializableHadoopConf implements java.io.Serializable {
-        private transient Configuration conf;
-
-        SerializableHadoopConf(Configuration conf) {
-            this.conf = conf;
-        }
-
-        Configuration get() {
-            return conf;
-        }
-
-        private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
-            out.defaultWriteObject();
-            conf.write(out);
-        }
-
-        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
-            in.defaultReadObject();
-            conf = new Configuration(false);
-            conf.readFields(in);
-        }
     }
 }
