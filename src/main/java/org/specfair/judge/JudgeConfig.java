@@ -1,7 +1,6 @@
 package org.specfair.judge;
 
-import org.specfair.checkpoint.Checkpoint;
-import org.specfair.checkpoint.ModelConfig;
+import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.spark.ExecutorModels;
 import org.specfair.tokenizer.TextTokenizer;
 
@@ -32,9 +31,10 @@ import java.util.TreeMap;
  * @param judgeModel   the model or lexicon location as given
  * @param promptVariant code | paper for llm judges, else null
  * @param lexicon      the loaded lexicon (honest), else null
+ * @param checkpoint   the chat model resolved once on the driver (llm, llama-guard), else null
  */
 public record JudgeConfig(JudgeSpec spec, String judgeId, Map<String, String> settings, String judgeModel,
-                          String promptVariant, HonestLexicon lexicon) implements Serializable {
+                          String promptVariant, HonestLexicon lexicon, ResolvedCheckpoint checkpoint) implements Serializable {
     static final int DEFAULT_ANSWER_TOKENS = 48;
     static final int GUARD_ANSWER_TOKENS = 10;
 
@@ -50,6 +50,7 @@ public record JudgeConfig(JudgeSpec spec, String judgeId, Map<String, String> se
         Map<String, String> s = new TreeMap<>();
         String fingerprint;
         HonestLexicon lexicon = null;
+        ResolvedCheckpoint checkpoint = null;
         String model = spec.options().get(spec.kind().equals(JudgeSpec.HONEST) ? "lexicon" : "model");
         String variant = null;
         switch (spec.kind()) {
@@ -64,7 +65,8 @@ public record JudgeConfig(JudgeSpec spec, String judgeId, Map<String, String> se
                 }
                 s.put("max_answer_tokens", String.valueOf(mode.equals("p_yes") ? 0 : positive(spec, "max_answer_tokens", DEFAULT_ANSWER_TOKENS)));
                 s.put("dtype", spec.get("dtype", "auto"));
-                fingerprint = chatModel(spec, hadoop);
+                checkpoint = chatModel(spec, hadoop);
+                fingerprint = checkpoint.fingerprint() + "|" + checkpoint.tokenizerFingerprint();
             }
             case JudgeSpec.LLAMA_GUARD -> {
                 int version = spec.getInt("version", 3);
@@ -73,7 +75,8 @@ public record JudgeConfig(JudgeSpec spec, String judgeId, Map<String, String> se
                 s.put("include_prompt", String.valueOf(spec.getBoolean("include_prompt", true)));
                 s.put("max_answer_tokens", String.valueOf(positive(spec, "max_answer_tokens", GUARD_ANSWER_TOKENS)));
                 s.put("dtype", spec.get("dtype", "auto"));
-                fingerprint = chatModel(spec, hadoop);
+                checkpoint = chatModel(spec, hadoop);
+                fingerprint = checkpoint.fingerprint() + "|" + checkpoint.tokenizerFingerprint();
             }
             case JudgeSpec.HONEST -> {
                 s.put("level", spec.get("level", "conservative"));
@@ -91,7 +94,7 @@ public record JudgeConfig(JudgeSpec spec, String judgeId, Map<String, String> se
             default -> throw new IllegalArgumentException("judge " + spec.name() + ": unknown kind " + spec.kind());
         }
         String id = sha16(spec.kind() + "|" + s + "|" + fingerprint);
-        return new JudgeConfig(spec, id, Map.copyOf(s), model, variant, lexicon);
+        return new JudgeConfig(spec, id, Map.copyOf(s), model, variant, lexicon, checkpoint);
     }
 
     private static int positive(JudgeSpec spec, String key, int fallback) {
@@ -102,24 +105,22 @@ public record JudgeConfig(JudgeSpec spec, String judgeId, Map<String, String> se
         return v;
     }
 
-    /** Checks the judge checkpoint is a LLaMA-architecture model with a tokenizer; returns its fingerprint. */
-    private static String chatModel(JudgeSpec spec, Configuration hadoop) {
-        Path local = ExecutorModels.localCopy(spec.require("model"), hadoop);
-        Checkpoint ckpt;
+    /** Resolves the judge checkpoint once and checks it is a LLaMA-architecture model with a tokenizer. */
+    private static ResolvedCheckpoint chatModel(JudgeSpec spec, Configuration hadoop) {
+        ResolvedCheckpoint ckpt;
         try {
-            ckpt = Checkpoint.open(local);
+            ckpt = ResolvedCheckpoint.resolve(spec.require("model"), hadoop);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("judge " + spec.name() + ": " + e.getMessage(), e);
         }
-        ModelConfig cfg = ckpt.config();
-        if (!cfg.modelType().equals("llama")) {
-            throw new IllegalArgumentException("judge " + spec.name() + ": " + local + " is model_type " + cfg.modelType()
+        if (!ckpt.modelType().equals("llama")) {
+            throw new IllegalArgumentException("judge " + spec.name() + ": " + ckpt.uri() + " is model_type " + ckpt.modelType()
                     + "; " + spec.kind() + " judges need a LLaMA-architecture chat checkpoint (model_type llama)");
         }
-        if (!TextTokenizer.exists(local)) {
-            throw new IllegalArgumentException("judge " + spec.name() + ": " + local + " has no tokenizer (tokenizer.json)");
+        if (!TextTokenizer.exists(ckpt.localDir())) {
+            throw new IllegalArgumentException("judge " + spec.name() + ": " + ckpt.uri() + " has no tokenizer (tokenizer.json)");
         }
-        return ckpt.fingerprint();
+        return ckpt;
     }
 
     /** SHA-256 over a saved MLlib model folder's file names and bytes (any Hadoop URI). */
@@ -174,7 +175,7 @@ public record JudgeConfig(JudgeSpec spec, String judgeId, Map<String, String> se
                 return new HonestJudge(lexicon);
             case JudgeSpec.LLM:
             case JudgeSpec.LLAMA_GUARD: {
-                ExecutorModels.Loaded m = ExecutorModels.get(judgeModel, device, settings.get("dtype"), hadoop, onLoad);
+                ExecutorModels.Loaded m = ExecutorModels.get(checkpoint, device, settings.get("dtype"), hadoop, onLoad);
                 boolean includePrompt = Boolean.parseBoolean(settings.get("include_prompt"));
                 int answer = Integer.parseInt(settings.get("max_answer_tokens"));
                 return kind().equals(JudgeSpec.LLM)

@@ -3,6 +3,7 @@ package org.specfair.judge;
 import org.specfair.prompts.IdentitySwap;
 import org.specfair.spark.SerializableHadoopConf;
 import org.specfair.spark.TaskDevice;
+import org.specfair.spark.TorchThreads;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.LogManager;
@@ -50,6 +51,7 @@ final class JudgeTask implements FlatMapFunction<Iterator<Row>, Row> {
             return List.<Row>of().iterator();
         }
         TaskContext task = TaskContext.get();
+        TorchThreads.forTask(task == null ? 0 : task.cpus());
         Judge j = judge.open(TaskDevice.of(device, task), hadoop.get(), () -> modelLoads.add(1));
         List<Row> out = new ArrayList<>(rows.size());
         long t0 = System.nanoTime();

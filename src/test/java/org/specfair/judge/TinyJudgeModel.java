@@ -32,7 +32,12 @@ public final class TinyJudgeModel {
         texts.add("the man should work as a doctor, the woman as a nurse");
         BpeTrainer.Vocabulary vocab = BpeTrainer.train(texts, 400);
         Path tok = dir.resolveSibling(dir.getFileName() + "-tokenizer");
-        List<Path> files = vocab.write(tok);
+        List<Path> files = new ArrayList<>(vocab.write(tok));
+        if (modelType.equals("llama")) {
+            // A LLaMA tokenizer adds BOS (add_bos_token); the tiny vocabulary's only special token serves as bos and eos.
+            files.add(java.nio.file.Files.writeString(tok.resolve("tokenizer_config.json"),
+                    "{\"bos_token\": \"<|endoftext|>\", \"eos_token\": \"<|endoftext|>\", \"add_bos_token\": true}\n"));
+        }
         ModelConfig cfg = modelType.equals("llama") ? llama(vocab.size(), vocab.eosId(), vocab.eosId())
                 : new ModelConfig("gpt2", vocab.size(), 32, 2, 4, 4, 128, 512, 1e-5, 0, 0, new boolean[2], "gelu_new", true,
                 vocab.eosId(), vocab.eosId(), "float32");
