@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 TermCountsCommand.class,
                 AggregateCommand.class,
                 ExperimentCommand.class,
+                JudgeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
