@@ -6,7 +6,6 @@ import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.spark.ExecutorModels;
 import org.specfair.spark.SerializableHadoopConf;
 import org.specfair.spark.TaskDevice;
-import org.specfair.spark.TorchThreads;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.LogManager;
@@ -53,7 +52,6 @@ final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
         if (!input.hasNext()) {
             return List.<Row>of().iterator();
         }
-        TorchThreads.forTask(task == null ? 0 : task.cpus());
         String device = TaskDevice.of(opts.device(), task);
         ExecutorModels.Loaded m = ExecutorModels.get(main, device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
         ExecutorModels.Loaded a = assistant == null ? null

@@ -6,12 +6,16 @@ import org.apache.spark.resource.ResourceInformation;
 /**
  * The device a Spark task computes on: the GPU Spark assigned to it (as this process numbers it, see
  * {@link GpuDevices}), else CPU; an explicit setting wins. A GPU device is checked to have a CUDA libtorch.
+ * PyTorch's intra-op threads are sized to the task's cores first ({@link TorchThreads}).
  */
 public final class TaskDevice {
     private TaskDevice() {}
 
     /** {@code configured}: auto, cpu, gpu, gpu:N. Never assumes gpu:0: the address comes from the task's resources. */
     public static String of(String configured, TaskContext task) {
+        if (task != null) {
+            TorchThreads.forTask(task.cpus()); // before anything starts PyTorch's engine (it reads the setting once)
+        }
         String device = "cpu";
         if (configured != null && !configured.equals("auto")) {
             device = configured;
