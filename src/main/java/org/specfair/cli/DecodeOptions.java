@@ -1,39 +1,44 @@
 package org.specfair.cli;
 
+import org.specfair.checkpoint.GenerationConfig;
+import org.specfair.decode.DecodeChoices;
 import org.specfair.decode.DecodeConfig;
-import org.specfair.decode.Mode;
 import org.specfair.decode.Schedule;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import picocli.CommandLine.Option;
 
 /** Decoding options shared by {@code generate} and {@code generate-job} (a picocli mixin). */
 final class DecodeOptions {
-    @Option(names = "--max-new-tokens", defaultValue = "20", description = "completion budget (default ${DEFAULT-VALUE})")
-    int maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "completion budget (default: generation_config.json's max_new_tokens, else 20)")
+    Integer maxNewTokens;
 
     @Option(names = "--mode", defaultValue = "speculative", description = "speculative, main-only, assistant-only")
     String mode;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = exact greedy; > 0 samples (speculative sampling)")
-    double temperature;
+    @Option(names = "--temperature", description = "0 = exact greedy; > 0 samples (speculative sampling). Default: greedy,"
+            + " unless the main model's generation_config.json sets do_sample (then its temperature / top_k / top_p)")
+    Double temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "0 = off")
-    int topK;
+    @Option(names = "--top-k", description = "0 = off")
+    Integer topK;
 
-    @Option(names = "--top-p", defaultValue = "1.0", description = "1.0 = off")
-    double topP;
+    @Option(names = "--top-p", description = "1.0 = off")
+    Double topP;
 
-    @Option(names = "--num-assistant-tokens", defaultValue = "5", description = "initial (or constant) draft length")
-    int numAssistantTokens;
+    @Option(names = "--num-assistant-tokens", description = "initial (or constant) draft length (default 5, or the assistant's generation_config.json)")
+    Integer numAssistantTokens;
 
-    @Option(names = "--schedule", defaultValue = "heuristic_transient",
+    @Option(names = "--schedule",
             description = "draft-length policy, Hugging Face's names: heuristic_transient (default: +2/-1, reset per prompt),"
                     + " heuristic (HF's: carried from prompt to prompt), constant")
     String schedule;
 
-    @Option(names = "--assistant-confidence-threshold", defaultValue = "0",
+    @Option(names = "--assistant-confidence-threshold",
             description = "stop a draft after a token the assistant gave less than this probability (HF >= 4.45 default 0.4; 0 = off)")
-    double confidenceThreshold;
+    Double confidenceThreshold;
 
     @Option(names = "--dynamic-confidence-threshold",
             description = "adjust the threshold after each prompt from its rounds, carried to the next prompt, as HF does")
@@ -51,13 +56,20 @@ final class DecodeOptions {
     @Option(names = "--score-temperature", defaultValue = "1.0", description = "temperature of the divergence pass")
     double scoreTemperature;
 
-    DecodeConfig toConfig() {
-        String notice = Schedule.notice(schedule);
-        if (notice != null) {
-            System.err.println("specfair: " + notice);
+    /**
+     * The decoding config: these options where given, else the checkpoints' generation_config.json (local folders;
+     * {@code mainDir} / {@code assistantDir} may be null), else SpecFair's defaults ({@link DecodeChoices}).
+     */
+    DecodeConfig toConfig(Path mainDir, Path assistantDir) {
+        if (schedule != null && Schedule.notice(schedule) != null) {
+            System.err.println("specfair: " + Schedule.notice(schedule));
         }
-        DecodeConfig cfg = new DecodeConfig(Mode.parse(mode), temperature, topK, topP, Schedule.parse(schedule),
-                numAssistantTokens, maxNewTokens, seed, scoreTemperature, true, confidenceThreshold, dynamicThreshold);
-        return hfDefaults == null ? cfg : cfg.withHfDefaults(hfDefaults.trim());
+        DecodeChoices choices = new DecodeChoices(mode, maxNewTokens, temperature, topK, topP, schedule, numAssistantTokens,
+                confidenceThreshold, dynamicThreshold, hfDefaults, seed, scoreTemperature);
+        return choices.resolve(generationConfig(mainDir), generationConfig(assistantDir));
+    }
+
+    private static GenerationConfig generationConfig(Path dir) {
+        return dir == null || !Files.isDirectory(dir) ? GenerationConfig.NONE : GenerationConfig.read(dir);
     }
 }

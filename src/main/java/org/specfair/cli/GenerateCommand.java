@@ -51,7 +51,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DecodeConfig cfg = decoding.toConfig();
+        DecodeConfig cfg = decoding.toConfig(mainDir, assistantDir);
         if (assistantDir != null) {
             PairCheck.requireSameVocabulary(mainDir, assistantDir);
         }

@@ -46,6 +46,14 @@ public final class GenerateJobCommand implements Callable<Integer> {
     @Option(names = "--no-incremental", description = "decode every prompt even if already written with the same config") boolean noIncremental;
     @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*])") String master;
 
+    /** A plain or file: path as a local folder; null for other URIs. */
+    static Path localFolder(String location) {
+        if (location.startsWith("file:")) {
+            return Path.of(java.net.URI.create(location));
+        }
+        return location.contains("://") ? null : Path.of(location);
+    }
+
     /** The table format a file name implies (HONEST files are .tsv too: name them with --prompt-format honest). */
     static String formatOf(String file) {
         try {
@@ -57,7 +65,9 @@ public final class GenerateJobCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DecodeConfig decode = decoding.toConfig();
+        // generation_config.json defaults are read from local folders; a remote (hdfs://, s3a://) checkpoint's are
+        // not copied to the driver for this, so give decoding options explicitly there (its eos ids still apply).
+        DecodeConfig decode = decoding.toConfig(localFolder(main), assistant == null ? null : localFolder(assistant));
         GenerateOptions opts = new GenerateOptions(main, assistant, device, dtype, decode, numSamples, experiment, stage,
                 out, partitions, batchSize, !noScore && assistant != null, !noIncremental, new HashSet<>());
         PromptColumns cols = new PromptColumns(idColumn, textColumn, groupColumn, identityColumn, templateColumn);

@@ -89,7 +89,7 @@ public record ExperimentConfig(String experiment, Long seed, Models models, Prom
             temperature = temperature == null ? 0.0 : temperature;
             topK = topK == null ? 0 : topK;
             topP = topP == null ? 1.0 : topP;
-            schedule = schedule == null ? "heuristic" : schedule;
+            schedule = schedule == null ? "heuristic_transient" : schedule; // reset per prompt: results independent of prompt order
             numAssistantTokens = numAssistantTokens == null ? 5 : numAssistantTokens;
             maxNewTokens = maxNewTokens == null ? 20 : maxNewTokens;
             numSamples = numSamples == null ? 1 : numSamples;

@@ -193,6 +193,7 @@ public final class PromptDecoder {
                 g == null ? null : boxed(g.completionIds()),
                 opts.mainModel(), opts.assistantModel(), run.mainFingerprint(), run.assistantFingerprint(),
                 c.mode().label(), c.temperature(), c.topK(), c.topP(), c.schedule().label(), c.numAssistantTokens(),
+                c.confidenceThreshold() == 0 ? null : c.confidenceThreshold(), c.dynamicThreshold(),
                 c.maxNewTokens(), c.seed(),
                 g == null ? null : g.completionIds().length,
                 g == null ? null : g.nMatches(),

@@ -51,6 +51,8 @@ public final class Tables {
             field("top_p", DataTypes.DoubleType),
             field("schedule", DataTypes.StringType),
             field("num_assistant_tokens", DataTypes.IntegerType),
+            field("assistant_confidence_threshold", DataTypes.DoubleType),
+            field("dynamic_confidence_threshold", DataTypes.BooleanType),
             field("max_new_tokens", DataTypes.IntegerType),
             field("seed", DataTypes.LongType),
             field("new_tokens", DataTypes.IntegerType),

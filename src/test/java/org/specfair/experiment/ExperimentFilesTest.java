@@ -63,7 +63,7 @@ class ExperimentFilesTest {
         assertEquals("nightly-2026-11-30", c.experiment());
         assertEquals(8, c.decoding().maxNewTokens());
         assertEquals(5, c.decoding().numAssistantTokens(), "default");
-        assertEquals("heuristic", c.decoding().schedule(), "default");
+        assertEquals("heuristic_transient", c.decoding().schedule(), "default");
         assertEquals(2, c.stages().size());
         assertEquals(10, ExperimentFiles.trainConfig(c, c.stages().get(1)).maxSteps());
         assertTrue(c.aggregate() && c.report());
