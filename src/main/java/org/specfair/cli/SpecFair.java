@@ -9,9 +9,18 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "specfair", mixinStandardHelpOptions = true, version = "specfair 0.1.0",
         description = "Speculative decoding fairness toolkit.",
-        subcommands = {LogitsCommand.class, GenerateCommand.class, GenerateJobCommand.class, SqlCommand.class,
-                MakeCheckpointCommand.class, MakeDemoModelsCommand.class,
-                FinetuneCommand.class, FinetunePlanCommand.class, CounterfactualCommand.class, TermCountsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+                LogitsCommand.class,
+                GenerateCommand.class,
+                GenerateJobCommand.class,
+                SqlCommand.class,
+                MakeCheckpointCommand.class,
+                MakeDemoModelsCommand.class,
+                FinetuneCommand.class,
+                FinetunePlanCommand.class,
+                CounterfactualCommand.class,
+                TermCountsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));

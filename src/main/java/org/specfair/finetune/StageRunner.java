@@ -1,8 +1,7 @@
 package org.specfair.finetune;
 
-import org.specfair.checkpoint.Checkpoint;
+import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.prompts.Prompt;
-import org.specfair.spark.ExecutorModels;
 import org.specfair.tables.TableStore;
 
 import org.apache.logging.log4j.LogManager;
@@ -78,7 +77,7 @@ public final class StageRunner {
         Lineage.CheckpointRow row;
         List<Milestone> milestones = List.of();
         if (r.datasets().isEmpty()) {
-            String fp = Checkpoint.open(ExecutorModels.localCopy(r.from(), TableStore.hadoop(spark))).fingerprint();
+            String fp = ResolvedCheckpoint.resolve(r.from(), TableStore.hadoop(spark)).fingerprint();
             row = new Lineage.CheckpointRow(r.experiment(), r.stage(), r.role(), r.from(), baseModel, r.parentStage(),
                     lineage, null, 0, null, null, fp);
             LOG.info("stage {} {}: no datasets, keeps {}", r.stage(), r.role(), r.from());

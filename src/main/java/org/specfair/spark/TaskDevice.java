@@ -8,7 +8,7 @@ public final class TaskDevice {
     private TaskDevice() {}
 
     /**
-     * {@code setting} "auto": the task's GPU ("gpu:N", never assumed to be gpu:0), else "cpu" (also outside any
+     * {@code setting} "auto": the task's GPU ("gpu:N" as this process numbers it, never assumed to be gpu:0), else "cpu" (also outside any
      * task); any other setting (cpu, gpu, gpu:N) wins as given.
      */
     public static String resolve(String setting) {
@@ -19,7 +19,7 @@ public final class TaskDevice {
         if (task != null) {
             ResourceInformation gpu = task.resources().get("gpu").getOrElse(() -> null);
             if (gpu != null && gpu.addresses().length > 0) {
-                return "gpu:" + gpu.addresses()[0];
+                return GpuDevices.deviceFor(gpu.addresses()[0]);
             }
         }
         return "cpu";

@@ -48,10 +48,25 @@ public final class TableStore {
      * as the integer 1, and rows written back would land in a new {@code stage=1} partition.
      */
     public static Dataset<Row> read(SparkSession spark, String root, String table) {
-        return spark.read()
-                .option("basePath", path(root, table))
-                .option("mergeSchema", "false")
-                .parquet(path(root, table));
+        return readFolder(spark, path(root, table));
+    }
+
+    /**
+     * Reads one table folder with partition values as strings, whatever the session was built with: the
+     * partition schema is fixed when the folder is listed, so inference is switched off for that moment.
+     */
+    public static Dataset<Row> readFolder(SparkSession spark, String folder) {
+        String key = "spark.sql.sources.partitionColumnTypeInference.enabled";
+        String before = spark.conf().get(key, "true");
+        spark.conf().set(key, "false");
+        try {
+            return spark.read()
+                    .option("basePath", folder)
+                    .option("mergeSchema", "false")
+                    .parquet(folder);
+        } finally {
+            spark.conf().set(key, before);
+        }
     }
 
     /** {@link #read} when the table exists, else empty. */

@@ -9,7 +9,10 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Registers every Parquet table found under an output root as a temporary view named after its folder. */
+/**
+ * Registers every Parquet table found under an output root as a temporary view named after its folder,
+ * read as {@link TableStore#read} reads it: partition values are the strings written ({@code stage = '01'}).
+ */
 public final class TableViews {
     private TableViews() {}
 
@@ -24,7 +27,7 @@ public final class TableViews {
             for (var status : fs.listStatus(base)) {
                 String name = status.getPath().getName();
                 if (status.isDirectory() && name.matches("[A-Za-z][A-Za-z0-9_]*")) {
-                    Dataset<Row> table = spark.read().parquet(status.getPath().toString());
+                    Dataset<Row> table = TableStore.readFolder(spark, status.getPath().toString());
                     table.createOrReplaceTempView(name);
                     names.add(name);
                 }
