@@ -21,8 +21,8 @@ import java.util.SplittableRandom;
  *     step spent outside forward and backward (gradient norm, clipping, AdamW, bookkeeping), and the step time
  *     against the FLOP roofline measured in the same run (6 FLOPs per weight per token / the 1024^3 GEMM rate).</li>
  * <li>Memory per step over {@code --memory-steps} (default 1,000) steps of a small GPT-Neo (2 layers, d 64; the
- *     125M model would take hours here): resident set size sampled along the run; flat means the per-step scope
- *     frees everything a step allocates.</li>
+ *     125M model would take hours here): the live NDArrays of the model's manager (flat: each step's scope frees
+ *     what the step allocates, gradient wrappers included), the resident set size and the JVM heap along the run.</li>
  * </ol>
  * Numbers depend on what else runs on the machine: say so next to them.
  */
@@ -95,17 +95,24 @@ public final class FinetuneBench {
             for (int s = 1; s <= memorySteps; s++) {
                 t.trainStepForBench();
                 if (s == 10 || s % Math.max(1, memorySteps / 10) == 0) {
-                    samples.add(new long[] {s, rssKb()});
+                    Runtime rt = Runtime.getRuntime();
+                    samples.add(new long[] {s, rssKb(), m.manager().getManagedArrays().size(), (rt.totalMemory() - rt.freeMemory()) / 1024});
                 }
             }
             double sec = (System.nanoTime() - started) / 1e9;
             t.close();
             System.out.printf("memory over %d steps of a 2-layer d=64 GPT-Neo (batch 4 x 32; %.1f steps/s):%n", memorySteps, memorySteps / sec);
             StringBuilder line = new StringBuilder("  RSS MB by step:");
+            StringBuilder arrays = new StringBuilder("  live NDArrays in the model's manager (weights, moments, gradients) by step:");
+            StringBuilder heap = new StringBuilder("  JVM heap used MB by step:");
             for (long[] p : samples) {
                 line.append(String.format(" %d:%.0f", p[0], p[1] / 1024.0));
+                arrays.append(String.format(" %d:%d", p[0], p[2]));
+                heap.append(String.format(" %d:%.0f", p[0], p[3] / 1024.0));
             }
             System.out.println(line);
+            System.out.println(arrays);
+            System.out.println(heap);
             long[] early = samples.get(samples.size() / 2);
             long[] last = samples.get(samples.size() - 1);
             double perStep = last[0] == early[0] ? 0 : (double) (last[1] - early[1]) / (last[0] - early[0]);

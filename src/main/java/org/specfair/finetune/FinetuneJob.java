@@ -181,7 +181,7 @@ public final class FinetuneJob {
             }
             writeCheckpoint(model, base, out);
         }
-        TrainState.deleteTree(stateDir);
+        SafetensorsWriter.deleteTree(stateDir);
         List<Milestone> all = new ArrayList<>();
         int steps = 0;
         for (TrainResult r : finished) {
@@ -262,7 +262,7 @@ public final class FinetuneJob {
         } catch (IOException e) {
             throw new UncheckedIOException(out + ": cannot write the checkpoint: " + e.getMessage(), e);
         } finally {
-            TrainState.deleteTree(tmp);
+            SafetensorsWriter.deleteTree(tmp);
         }
     }
 
