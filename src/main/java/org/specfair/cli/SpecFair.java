@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
                 FinetunePlanCommand.class,
                 CounterfactualCommand.class,
                 TermCountsCommand.class,
+                AggregateCommand.class,
+                ExperimentCommand.class,
+                JudgeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {

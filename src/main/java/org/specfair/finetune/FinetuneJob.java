@@ -8,6 +8,7 @@ import org.specfair.lm.Models;
 import org.specfair.lm.SafetensorsWriter;
 import org.specfair.prompts.Prompt;
 import org.specfair.spark.TaskDevice;
+import org.specfair.spark.TorchThreads;
 import org.specfair.tables.TableStore;
 import org.specfair.tokenizer.TextTokenizer;
 
@@ -112,9 +113,11 @@ public final class FinetuneJob {
         SerializableConfiguration conf = new SerializableConfiguration(TableStore.hadoop(spark));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         ResolvedCheckpoint partnerOnTask = partner;
-        return jsc.parallelize(List.of(0), 1).map(x -> train(o.onDevice(TaskDevice.resolve(o.device())),
-                resolved.open(conf.value()).dir(), partnerOnTask == null ? null : partnerOnTask.open(conf.value()).dir(),
-                packed, runKey, null)).collect().get(0);
+        return jsc.parallelize(List.of(0), 1).map(x -> {
+            TorchThreads.forTask(org.apache.spark.TaskContext.get().cpus());
+            return train(o.onDevice(TaskDevice.resolve(o.device())), resolved.open(conf.value()).dir(),
+                    partnerOnTask == null ? null : partnerOnTask.open(conf.value()).dir(), packed, runKey, null);
+        }).collect().get(0);
     }
 
     static Packed pack(DatasetSpec d, TextDataset.Texts texts, TextTokenizer tok, int eos, TrainConfig c) {
