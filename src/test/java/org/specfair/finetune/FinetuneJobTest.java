@@ -37,8 +37,7 @@ class FinetuneJobTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[1]").appName("FinetuneJobTest")
-                .config("spark.ui.enabled", "false").getOrCreate();
+        spark = TinyCorpus.spark("FinetuneJobTest");
         models = TinyCorpus.models(shared.resolve("models"));
         corpus = TinyCorpus.jsonl(shared.resolve("data"), "jobs", TinyCorpus.sentences(300, 1));
     }

@@ -40,9 +40,7 @@ class StageRunnerTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[1]").appName("StageRunnerTest")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false").getOrCreate();
+        spark = TinyCorpus.spark("StageRunnerTest");
         models = TinyCorpus.models(shared.resolve("models"));
         Path jobs = TinyCorpus.jsonl(shared.resolve("data"), "jobs", TinyCorpus.sentences(120, 1));
         Path other = TinyCorpus.jsonl(shared.resolve("data"), "other", TinyCorpus.sentences(120, 2).stream()
