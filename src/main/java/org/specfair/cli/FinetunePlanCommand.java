@@ -22,6 +22,9 @@ public final class FinetunePlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (models == null && root.contains("://")) {
+            throw new IllegalArgumentException("--root " + root + " is a URI: give --models DIR, a local (or shared) folder for the checkpoints");
+        }
         SparkSession spark = Sessions.create("specfair finetune-plan " + plan, master != null ? master : "local[1]");
         try {
             StagePlan p = StagePlan.read(plan, spark);
