@@ -17,15 +17,18 @@ import java.util.concurrent.Callable;
 public final class FinetunePlanCommand implements Callable<Integer> {
     @Option(names = "--plan", required = true, description = "stage plan (JSON; see docs/finetune.md)") Path plan;
     @Option(names = "--root", required = true, description = "output root for the checkpoints and milestones tables") String root;
-    @Option(names = "--models", description = "folder for the checkpoints (default ROOT/models)") Path models;
+    @Option(names = "--models", description = "folder for the checkpoints (default ROOT/_models: the underscore keeps it out of the SQL views)") Path models;
     @Option(names = "--master", description = "Spark master (default local[1])") String master;
 
     @Override
     public Integer call() {
+        if (models == null && root.contains("://")) {
+            throw new IllegalArgumentException("--root " + root + " is a URI: give --models DIR, a local (or shared) folder for the checkpoints");
+        }
         SparkSession spark = Sessions.create("specfair finetune-plan " + plan, master != null ? master : "local[1]");
         try {
             StagePlan p = StagePlan.read(plan, spark);
-            StageRunner.Summary s = StageRunner.run(spark, p, root, models != null ? models : Path.of(root, "models"));
+            StageRunner.Summary s = StageRunner.run(spark, p, root, models != null ? models : Path.of(root, "_models"));
             for (Lineage.CheckpointRow r : s.checkpoints()) {
                 System.err.printf("specfair finetune-plan: %s/%s: %s (%d steps on %s)%n", r.stage(), r.role(), r.path(), r.steps(),
                         r.datasets());

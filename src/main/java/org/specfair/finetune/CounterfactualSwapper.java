@@ -1,13 +1,6 @@
 package org.specfair.finetune;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,44 +43,27 @@ public final class CounterfactualSwapper implements Serializable {
 
     /** The project's pair list ({@code counterfactual_pairs.tsv} beside this class). */
     public static CounterfactualSwapper defaults() {
-        try (InputStream in = CounterfactualSwapper.class.getResourceAsStream("counterfactual_pairs.tsv")) {
-            return parse(in, "counterfactual_pairs.tsv");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(ListFile.resource("counterfactual_pairs.tsv"));
     }
 
     /** A pair list file: one {@code word<TAB>word} per line, {@code #} comments; a word on two lines is an error. */
     public static CounterfactualSwapper read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": pair list not found");
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            return parse(in, file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
+        return parse(ListFile.file(file, "pair list"));
     }
 
-    private static CounterfactualSwapper parse(InputStream in, String where) throws IOException {
+    private static CounterfactualSwapper parse(List<ListFile.Line> lines) {
         CounterfactualSwapper s = new CounterfactualSwapper();
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        int n = 0;
-        for (String line; (line = r.readLine()) != null; ) {
-            n++;
-            String t = line.strip();
-            if (t.isEmpty() || t.startsWith("#")) {
-                continue;
-            }
+        for (ListFile.Line line : lines) {
+            String t = line.text().strip();
             String[] p = t.split("\\s+");
             if (p.length != 2 || !WORD.matcher(p[0]).matches() || !WORD.matcher(p[1]).matches()) {
-                throw new IllegalArgumentException(where + " line " + n + ": expected two words separated by a tab, got '" + t + "'");
+                throw new IllegalArgumentException(line.where() + ": expected two words separated by a tab, got '" + t + "'");
             }
             String a = p[0].toLowerCase(Locale.ROOT);
             String b = p[1].toLowerCase(Locale.ROOT);
             for (String w : List.of(a, b)) {
                 if (s.swap.containsKey(w) || (w.equals("his") || w.equals("hers"))) {
-                    throw new IllegalArgumentException(where + " line " + n + ": '" + w + "' already has a partner"
+                    throw new IllegalArgumentException(line.where() + ": '" + w + "' already has a partner"
                             + " (each word may appear once; his/hers follow him/her)");
                 }
             }

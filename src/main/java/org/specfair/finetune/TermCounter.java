@@ -1,13 +1,6 @@
 package org.specfair.finetune;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,47 +39,27 @@ public final class TermCounter implements Serializable {
 
     /** The project's list ({@code identity_terms.tsv} beside this class: HONEST categories). */
     public static TermCounter defaults() {
-        try (InputStream in = TermCounter.class.getResourceAsStream("identity_terms.tsv")) {
-            return parse(in, "identity_terms.tsv");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(ListFile.resource("identity_terms.tsv"));
     }
 
     /** A term list: {@code category<TAB>term} per line, {@code #} comments. */
     public static TermCounter read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": term list not found");
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            return parse(in, file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
+        return parse(ListFile.file(file, "term list"));
     }
 
-    private static TermCounter parse(InputStream in, String where) throws IOException {
+    private static TermCounter parse(List<ListFile.Line> lines) {
         List<Term> terms = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        int n = 0;
-        for (String line; (line = r.readLine()) != null; ) {
-            n++;
-            if (line.isBlank() || line.strip().startsWith("#")) {
-                continue;
-            }
-            String[] p = line.split("\t");
+        for (ListFile.Line line : lines) {
+            String[] p = line.text().split("\t");
             List<String> words = p.length == 2 ? words(p[1]) : List.of();
             if (p.length != 2 || p[0].isBlank() || words.isEmpty()) {
-                throw new IllegalArgumentException(where + " line " + n + ": expected category<TAB>term, got '" + line + "'");
+                throw new IllegalArgumentException(line.where() + ": expected category<TAB>term, got '" + line.text() + "'");
             }
             if (!seen.add(p[0].strip() + "\t" + String.join(" ", words))) {
-                throw new IllegalArgumentException(where + " line " + n + ": '" + p[1] + "' is listed twice for " + p[0].strip());
+                throw new IllegalArgumentException(line.where() + ": '" + p[1] + "' is listed twice for " + p[0].strip());
             }
             terms.add(new Term(p[0].strip(), p[1].strip(), words.toArray(new String[0])));
-        }
-        if (terms.isEmpty()) {
-            throw new IllegalArgumentException(where + ": no terms");
         }
         return new TermCounter(terms);
     }

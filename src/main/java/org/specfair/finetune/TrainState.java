@@ -15,9 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A resumable training state: a checkpoint folder (config.json + model.safetensors, the weights so far)
@@ -60,7 +58,7 @@ public record TrainState(String runKey, int datasetIndex, int step, double recen
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot save the training state: " + e.getMessage(), e);
         } finally {
-            deleteTree(tmp);
+            SafetensorsWriter.deleteTree(tmp);
         }
     }
 
@@ -98,18 +96,5 @@ public record TrainState(String runKey, int datasetIndex, int step, double recen
         float[] out = new float[b.remaining() / 4];
         b.asFloatBuffer().get(out);
         return out;
-    }
-
-    static void deleteTree(Path root) {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException ignored) {
-            // best effort: a leftover hidden folder is harmless and named as such
-        }
     }
 }

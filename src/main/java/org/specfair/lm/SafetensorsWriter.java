@@ -295,7 +295,11 @@ public final class SafetensorsWriter {
         }
     }
 
-    private static void deleteTree(Path root) {
+    /** Deletes a folder tree, best effort (temporary folders written beside a checkpoint); null or missing is fine. */
+    public static void deleteTree(Path root) {
+        if (root == null) {
+            return;
+        }
         if (!Files.exists(root)) {
             return;
         }

@@ -70,6 +70,25 @@ class DatasetJobsTest {
     }
 
     @Test
+    void everyFormatReadsItsTextColumnInFileOrder(@TempDir Path tmp) throws IOException {
+        Path txt = tmp.resolve("wiki.txt");
+        Files.writeString(txt, "First line.\n\nSecond, with \"quotes\".\n");
+        Path tsv = tmp.resolve("sst2.tsv");
+        Files.writeString(tsv, "sentence\tlabel\nit 's \"good\"\t1\na, b\t0\n");
+        Path parquet = tmp.resolve("imdb");
+        spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("one", 1), org.apache.spark.sql.RowFactory.create("two", 0)),
+                new org.apache.spark.sql.types.StructType().add("text", "string").add("label", "int")).coalesce(1).write().parquet(parquet.toString());
+        TextDataset.Texts t = TextDataset.read(spark, new DatasetSpec("wiki", txt.toString(), null, null));
+        assertEquals(List.of("First line.", "Second, with \"quotes\"."), t.docs());
+        assertEquals(1, t.skipped(), "the blank line");
+        assertEquals(List.of("it 's \"good\"", "a, b"), TextDataset.read(spark, new DatasetSpec("sst2", tsv.toString(), null, "sentence")).docs());
+        assertEquals(List.of("one", "two"), TextDataset.read(spark, new DatasetSpec("imdb", parquet.toString(), null, null)).docs());
+        assertEquals("dataset 'imdb' (" + parquet + "): column 'label' is int, not text",
+                assertThrows(IllegalArgumentException.class,
+                        () -> TextDataset.read(spark, new DatasetSpec("imdb", parquet.toString(), null, "label"))).getMessage());
+    }
+
+    @Test
     void termCountsPerDatasetRawAndPerMillion(@TempDir Path tmp) throws IOException {
         Path a = TinyCorpus.jsonl(tmp, "a", List.of("She and her sister.", "The gay man."));  // 4 + 3 words
         Path b = TinyCorpus.jsonl(tmp, "b", List.of("Nothing here at all"));               // 4 words

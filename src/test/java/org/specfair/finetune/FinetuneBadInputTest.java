@@ -31,8 +31,7 @@ class FinetuneBadInputTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[1]").appName("FinetuneBadInputTest")
-                .config("spark.ui.enabled", "false").getOrCreate();
+        spark = TinyCorpus.spark("FinetuneBadInputTest");
         models = TinyCorpus.models(shared.resolve("models"));
         corpus = TinyCorpus.jsonl(shared.resolve("data"), "jobs", TinyCorpus.sentences(100, 1));
     }

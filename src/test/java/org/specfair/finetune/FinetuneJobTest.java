@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Finetuning the demo's tiny GPT-Neo on a small written corpus: it learns, saves, reloads, reproduces and resumes. */
+@Tag("slow")
 class FinetuneJobTest {
     static SparkSession spark;
     @TempDir
@@ -35,8 +37,7 @@ class FinetuneJobTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[1]").appName("FinetuneJobTest")
-                .config("spark.ui.enabled", "false").getOrCreate();
+        spark = TinyCorpus.spark("FinetuneJobTest");
         models = TinyCorpus.models(shared.resolve("models"));
         corpus = TinyCorpus.jsonl(shared.resolve("data"), "jobs", TinyCorpus.sentences(300, 1));
     }

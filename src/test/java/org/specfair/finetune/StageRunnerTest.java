@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A stage plan over the demo pair: two models, two datasets in sequence, a second stage; lineage and milestones. */
+@Tag("slow")
 class StageRunnerTest {
     static SparkSession spark;
     @TempDir
@@ -38,9 +40,7 @@ class StageRunnerTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[1]").appName("StageRunnerTest")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false").getOrCreate();
+        spark = TinyCorpus.spark("StageRunnerTest");
         models = TinyCorpus.models(shared.resolve("models"));
         Path jobs = TinyCorpus.jsonl(shared.resolve("data"), "jobs", TinyCorpus.sentences(120, 1));
         Path other = TinyCorpus.jsonl(shared.resolve("data"), "other", TinyCorpus.sentences(120, 2).stream()

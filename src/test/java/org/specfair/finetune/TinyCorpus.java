@@ -45,6 +45,13 @@ final class TinyCorpus {
         }
     }
 
+    /** A one-core local Spark session for a test class (training runs in the driver with every core). */
+    static org.apache.spark.sql.SparkSession spark(String name) {
+        return org.apache.spark.sql.SparkSession.builder().master("local[1]").appName(name)
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false").getOrCreate();
+    }
+
     /** The demo pair under {@code dir} (demo-main, demo-draft), built from the sample prompts. */
     static DemoModels.Written models(Path dir) {
         return DemoModels.write(dir, Path.of("data/sample_prompts.tsv"));
