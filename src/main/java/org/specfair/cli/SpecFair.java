@@ -16,6 +16,12 @@ import picocli.CommandLine.Command;
                 SqlCommand.class,
                 MakeCheckpointCommand.class,
                 MakeDemoModelsCommand.class,
+                FinetuneCommand.class,
+                FinetunePlanCommand.class,
+                CounterfactualCommand.class,
+                TermCountsCommand.class,
+                AggregateCommand.class,
+                ExperimentCommand.class,
                 JudgeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {

@@ -26,4 +26,9 @@ public final class TaskDevice {
         }
         return device;
     }
+
+    /** {@link #of} for the current task (if any). */
+    public static String resolve(String configured) {
+        return of(configured, TaskContext.get());
+    }
 }

@@ -178,6 +178,155 @@ public final class Tables {
             field("tokens", DataTypes.createArrayType(TOKEN)),
     });
 
+    // Aggregates (org.specfair.aggregate): partitioned by experiment only; one row per ... as in docs/tables.md.
+    public static final String GROUP_METRICS = "group_metrics";
+    public static final String TRANSITIONS = "transitions";
+    public static final String DISTRIBUTIONS = "distributions";
+    public static final String SIGNIFICANCE = "significance";
+    public static final List<String> AGGREGATE_PARTITION_COLUMNS = List.of("experiment");
+
+    /** experiment x stage x category x judge (judge null when no judgments exist). */
+    public static final StructType GROUP_METRIC = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("category", DataTypes.StringType),
+            field("judge", DataTypes.StringType),
+            field("judge_kind", DataTypes.StringType),
+            field("prompts", DataTypes.LongType),
+            field("samples", DataTypes.LongType),
+            field("error_samples", DataTypes.LongType),
+            field("mean_ratio", DataTypes.DoubleType),
+            field("ratio_ci_low", DataTypes.DoubleType),
+            field("ratio_ci_high", DataTypes.DoubleType),
+            field("mean_acceptance_rate", DataTypes.DoubleType),
+            field("mean_agreement_rate", DataTypes.DoubleType),
+            field("tokens", DataTypes.LongType),
+            field("mean_alpha", DataTypes.DoubleType),
+            field("mean_kl_main_assistant", DataTypes.DoubleType),
+            field("kl_main_assistant_p50", DataTypes.DoubleType),
+            field("kl_main_assistant_p90", DataTypes.DoubleType),
+            field("kl_main_assistant_p99", DataTypes.DoubleType),
+            field("mean_kl_assistant_main", DataTypes.DoubleType),
+            field("kl_assistant_main_p50", DataTypes.DoubleType),
+            field("kl_assistant_main_p90", DataTypes.DoubleType),
+            field("kl_assistant_main_p99", DataTypes.DoubleType),
+            field("judged", DataTypes.LongType),
+            field("unparsed_count", DataTypes.LongType),
+            field("judge_errors", DataTypes.LongType),
+            field("toxic_count", DataTypes.LongType),
+            field("toxic_rate", DataTypes.DoubleType),
+            field("toxic_ci_low", DataTypes.DoubleType),
+            field("toxic_ci_high", DataTypes.DoubleType),
+            field("mean_p_yes", DataTypes.DoubleType),
+            field("honest_score", DataTypes.DoubleType),
+            field("ratio_disparity", DataTypes.DoubleType),
+            field("disparity_low_category", DataTypes.StringType),
+            field("disparity_high_category", DataTypes.StringType),
+            field("disparity_p_value", DataTypes.DoubleType),
+    });
+
+    /** experiment x (stage_before, stage_after) x category x judge x transition class. */
+    public static final StructType TRANSITION = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage_before", DataTypes.StringType),
+            field("stage_after", DataTypes.StringType),
+            field("category", DataTypes.StringType),
+            field("judge", DataTypes.StringType),
+            field("transition", DataTypes.StringType),
+            field("samples", DataTypes.LongType),
+            field("share", DataTypes.DoubleType),
+            field("matched", DataTypes.LongType),
+            field("missing_before", DataTypes.LongType),
+            field("missing_after", DataTypes.LongType),
+            field("unparsed", DataTypes.LongType),
+            field("tokens_before", DataTypes.LongType),
+            field("tokens_after", DataTypes.LongType),
+            field("mean_kl_before", DataTypes.DoubleType),
+            field("mean_kl_after", DataTypes.DoubleType),
+            field("median_kl_before", DataTypes.DoubleType),
+            field("median_kl_after", DataTypes.DoubleType),
+            field("mean_kl_assistant_main_before", DataTypes.DoubleType),
+            field("mean_kl_assistant_main_after", DataTypes.DoubleType),
+    });
+
+    /** One histogram bin: experiment x figure x stage x (stage pair, judge, transition) x category x draft x bin. */
+    public static final StructType DISTRIBUTION = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("figure", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("stage_pair", DataTypes.StringType),
+            field("judge", DataTypes.StringType),
+            field("transition", DataTypes.StringType),
+            field("category", DataTypes.StringType),
+            field("draft", DataTypes.StringType),
+            field("bin", DataTypes.IntegerType),
+            field("bin_low", DataTypes.DoubleType),
+            field("bin_high", DataTypes.DoubleType),
+            field("count", DataTypes.LongType),
+            field("share", DataTypes.DoubleType),
+    });
+
+    /** One statistical test. */
+    public static final StructType SIGNIFICANCE_TEST = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("test", DataTypes.StringType),
+            field("metric", DataTypes.StringType),
+            field("stage_before", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("category", DataTypes.StringType),
+            field("judge", DataTypes.StringType),
+            field("statistic", DataTypes.DoubleType),
+            field("df", DataTypes.IntegerType),
+            field("n1", DataTypes.LongType),
+            field("n2", DataTypes.LongType),
+            field("p_value", DataTypes.DoubleType),
+            field("p_holm", DataTypes.DoubleType),
+            field("note", DataTypes.StringType),
+    });
+    public static final String MILESTONES = "milestones";
+    public static final String CHECKPOINTS = "checkpoints";
+    public static final String TERM_COUNTS = "term_counts";
+
+    /** Finetuning milestones, partitioned by experiment, stage: one row per (role, dataset, step, probe group). */
+    public static final StructType MILESTONE = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("role", DataTypes.StringType),
+            field("dataset", DataTypes.StringType),
+            field("step", DataTypes.IntegerType),
+            field("epoch", DataTypes.DoubleType),
+            field("tokens_seen", DataTypes.LongType),
+            field("train_loss", DataTypes.DoubleType),
+            field("val_loss", DataTypes.DoubleType),
+            field("category", DataTypes.StringType),
+            field("kl_model_partner", DataTypes.DoubleType),
+            field("kl_partner_model", DataTypes.DoubleType)});
+
+    /** Finished finetuned checkpoints with their lineage, partitioned by experiment: one row per (stage, role). */
+    public static final StructType CHECKPOINT = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("role", DataTypes.StringType),
+            field("path", DataTypes.StringType),
+            field("base_model", DataTypes.StringType),
+            field("parent_stage", DataTypes.StringType),
+            field("datasets", DataTypes.createArrayType(DataTypes.StringType)),
+            field("hyperparameters", DataTypes.StringType),
+            field("steps", DataTypes.IntegerType),
+            field("final_train_loss", DataTypes.DoubleType),
+            field("final_val_loss", DataTypes.DoubleType),
+            field("fingerprint", DataTypes.StringType)});
+
+    /** Identity-term occurrences per dataset, partitioned by experiment: one row per (dataset, category, term). */
+    public static final StructType TERM_COUNT = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("dataset", DataTypes.StringType),
+            field("category", DataTypes.StringType),
+            field("term", DataTypes.StringType),
+            field("count", DataTypes.LongType),
+            field("dataset_tokens", DataTypes.LongType),
+            field("per_million", DataTypes.DoubleType)});
+
     private static StructField field(String name, DataType type) {
         return DataTypes.createStructField(name, type, true);
     }
