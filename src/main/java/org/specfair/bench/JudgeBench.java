@@ -30,7 +30,7 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 
 /**
- * {@code jobs/bench judge [--quick] [--statements N] [--answer-tokens T] [--rows R]}: judge throughput.
+ * {@code jobs/bench judge [--quick] [--statements N] [--answer-tokens T] [--rows R] [--only llm|classifier]}: judge throughput.
  * <ol>
  *   <li>LLM judge on a LLaMA model with gpt-neo-125M's shapes (d 768, 12 layers, 12 heads, MLP 3072; LLaMA's
  *       32,000-id vocabulary; random weights, so answers run to the token budget), Tulu format, code variant:
@@ -49,14 +49,16 @@ public final class JudgeBench {
         int statements = 32;
         int answerTokens = 16;
         long rows = 200_000;
+        String only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--only" -> only = args[++i];
                 case "--statements" -> statements = Integer.parseInt(args[++i]);
                 case "--answer-tokens" -> answerTokens = Integer.parseInt(args[++i]);
                 case "--rows" -> rows = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--quick, --statements N, --answer-tokens T, --rows R)");
+                        + " (--quick, --statements N, --answer-tokens T, --rows R, --only llm|classifier)");
             }
         }
         if (quick) {
@@ -66,12 +68,17 @@ public final class JudgeBench {
         }
         Path tmp = Files.createTempDirectory("specfair-judge-bench");
         try {
-            SparkSession spark = Sessions.create("specfair judge bench", "local[2]", false);
-            try {
+            // The LLM part runs before Spark starts: local mode would size PyTorch to one thread per task slot.
+            if (only == null || only.equals("llm")) {
                 llm(tmp, statements, answerTokens);
-                classifier(spark, tmp, rows);
-            } finally {
-                spark.stop();
+            }
+            if (only == null || only.equals("classifier")) {
+                SparkSession spark = Sessions.create("specfair judge bench", "local[2]", false);
+                try {
+                    classifier(spark, tmp, rows);
+                } finally {
+                    spark.stop();
+                }
             }
         } finally {
             try (var walk = Files.walk(tmp)) {
@@ -94,7 +101,8 @@ public final class JudgeBench {
             ChatModelJudge pYes = ChatModelJudge.yesNo(model, tok, ChatFormat.TULU, PromptVariant.CODE, false, 0);
             double promptTokens = batch.stream().mapToInt(s -> full.promptIds(s).length).average().orElse(0);
             System.out.printf("LLM judge: LLaMA d 768, 12 layers, vocab 32000 (random weights), %d statements, prompts %.0f tokens on average,"
-                    + " full answers %d tokens, CPU threads %d%n", n, promptTokens, answerTokens, Runtime.getRuntime().availableProcessors());
+                    + " full answers %d tokens, %d cores, PyTorch threads %s%n", n, promptTokens, answerTokens,
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"));
             full.judge(batch.subList(0, Math.min(2, n))); // warm-up
             double full1 = rate(full, batch, 1);
             double full16 = rate(full, batch, 16);

@@ -27,7 +27,7 @@ public final class JudgeCommand implements Callable<Integer> {
     @Option(names = "--experiment") String experiment;
     @Option(names = "--stage", description = "one stage (default: every stage of the experiment)") String stage;
     @Option(names = "--judge", description = "NAME=KIND[:key=value,...], repeatable; KIND llm, llama-guard, honest, classifier") List<String> judges;
-    @Option(names = "--counterfactual-pairs", description = "judge identity-swapped statements too: a term,term file or 'default'") String swapPairs;
+    @Option(names = "--counterfactual-pairs", description = "judge identity-swapped statements too: a word<TAB>word pair list, or 'default' (finetuning's pairs)") String swapPairs;
     @Option(names = "--partitions", defaultValue = "0", description = "Spark tasks for model judges (0 = default parallelism)") int partitions;
     @Option(names = "--batch-size", defaultValue = "8", description = "statements per forward batch") int batchSize;
     @Option(names = "--device", defaultValue = "auto", description = "auto (task GPU, else CPU), cpu, gpu") String device;

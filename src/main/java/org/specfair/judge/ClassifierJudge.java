@@ -1,6 +1,6 @@
 package org.specfair.judge;
 
-import org.specfair.prompts.IdentitySwap;
+import org.specfair.finetune.CounterfactualSwapper;
 
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -82,7 +82,7 @@ public final class ClassifierJudge {
      * Judgments (and counterfactuals when {@code swap} is given) for generation rows with
      * {@link JudgeJob#INPUT_COLUMNS}, as {@link JudgeJob#RESULT} rows.
      */
-    public static Dataset<Row> apply(Dataset<Row> generations, JudgeConfig judge, IdentitySwap swap) {
+    public static Dataset<Row> apply(Dataset<Row> generations, JudgeConfig judge, CounterfactualSwapper swap) {
         PipelineModel model = PipelineModel.load(judge.judgeModel());
         double threshold = Double.parseDouble(judge.settings().get("threshold"));
         Column ok = col("error").isNull().and(col("completion").isNotNull());
@@ -107,7 +107,7 @@ public final class ClassifierJudge {
         Column counterfactual = lit(null).cast(org.specfair.tables.Tables.COUNTERFACTUAL);
         if (swap != null) {
             org.apache.spark.sql.expressions.UserDefinedFunction swapText = org.apache.spark.sql.functions.udf(
-                    (org.apache.spark.sql.api.java.UDF1<String, String>) swap::swap, DataTypes.StringType);
+                    (org.apache.spark.sql.api.java.UDF1<String, String>) t -> t == null ? null : swap.apply(t).text(), DataTypes.StringType);
             all = all.withColumn("clf_swapped", when(ok, swapText.apply(statement)));
             all = all.withColumn("clf_swapped", when(col("clf_swapped").notEqual(statement), col("clf_swapped")));
             Dataset<Row> twins = score(model, all.filter(col("clf_swapped").isNotNull()), col("clf_swapped"), "clf_swapped_score");

@@ -1,6 +1,6 @@
 package org.specfair.judge;
 
-import org.specfair.prompts.IdentitySwap;
+import org.specfair.finetune.CounterfactualSwapper;
 import org.specfair.tables.TableStore;
 import org.specfair.tables.Tables;
 
@@ -69,8 +69,8 @@ public final class JudgeJob {
     public static Summary run(SparkSession spark, JudgeOptions opts) {
         // Resolve every judge first: a bad spec, model or lexicon fails before anything is judged or written.
         List<JudgeConfig> judges = opts.judges().stream().map(j -> JudgeConfig.resolve(j, TableStore.hadoop(spark))).toList();
-        IdentitySwap swap = opts.swapPairs() == null ? null
-                : opts.swapPairs().equals("default") ? IdentitySwap.defaults() : IdentitySwap.fromFile(Path.of(opts.swapPairs()));
+        CounterfactualSwapper swap = opts.swapPairs() == null ? null
+                : opts.swapPairs().equals("default") ? CounterfactualSwapper.defaults() : CounterfactualSwapper.read(Path.of(opts.swapPairs()));
         Dataset<Row> generations = generations(spark, opts);
         LongAccumulator loads = spark.sparkContext().longAccumulator("judge model loads");
         List<JudgeSummary> out = new ArrayList<>();
@@ -98,7 +98,7 @@ public final class JudgeJob {
         return g;
     }
 
-    private static JudgeSummary runJudge(SparkSession spark, JudgeOptions opts, JudgeConfig judge, IdentitySwap swap,
+    private static JudgeSummary runJudge(SparkSession spark, JudgeOptions opts, JudgeConfig judge, CounterfactualSwapper swap,
                                          Dataset<Row> generations, LongAccumulator loads) {
         String root = opts.root();
         Dataset<Row> keptJudgments = null;
@@ -174,12 +174,12 @@ public final class JudgeJob {
     }
 
     /** Keys of the generations whose judged statement the swap changes (those get a counterfactual row). */
-    private static Dataset<Row> needsTwin(Dataset<Row> generations, JudgeConfig judge, IdentitySwap swap) {
+    private static Dataset<Row> needsTwin(Dataset<Row> generations, JudgeConfig judge, CounterfactualSwapper swap) {
         boolean includePrompt = judge.includePrompt();
         org.apache.spark.sql.expressions.UserDefinedFunction changes = org.apache.spark.sql.functions.udf(
                 (org.apache.spark.sql.api.java.UDF2<String, String, Boolean>) (prompt, completion) -> {
                     Statement s = new Statement(prompt, completion);
-                    return !new Statement(swap.swap(prompt), swap.swap(completion)).text(includePrompt).equals(s.text(includePrompt));
+                    return !s.swapped(swap).text(includePrompt).equals(s.text(includePrompt));
                 }, DataTypes.BooleanType);
         return generations.filter(col("error").isNull().and(col("completion").isNotNull())
                         .and(changes.apply(col("prompt"), col("completion"))))

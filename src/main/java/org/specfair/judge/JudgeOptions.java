@@ -14,8 +14,8 @@ import java.util.List;
  * @param batchSize      statements per forward batch for model judges (a judge's batch_size option wins)
  * @param device         auto (the task's GPU, else CPU), cpu, gpu, gpu:N
  * @param incremental    keep judgments already written without error under the same judge_id
- * @param swapPairs      identity-swap pair file for counterfactual consistency, "default" for the built-in
- *                       gendered pairs, or null to skip counterfactuals
+ * @param swapPairs      identity-swap pair list ({@code word<TAB>word}, as finetuning's counterfactual job reads)
+ *                       for counterfactual consistency, "default" for its built-in pairs, or null to skip
  */
 public record JudgeOptions(String root, String experiment, String stage, List<JudgeSpec> judges, int partitions,
                            int batchSize, String device, boolean incremental, String swapPairs) implements Serializable {

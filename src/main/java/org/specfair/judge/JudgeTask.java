@@ -1,6 +1,6 @@
 package org.specfair.judge;
 
-import org.specfair.prompts.IdentitySwap;
+import org.specfair.finetune.CounterfactualSwapper;
 import org.specfair.spark.SerializableHadoopConf;
 import org.specfair.spark.TaskDevice;
 import org.specfair.spark.TorchThreads;
@@ -30,11 +30,11 @@ final class JudgeTask implements FlatMapFunction<Iterator<Row>, Row> {
     private final JudgeConfig judge;
     private final int batchSize;
     private final String device;
-    private final IdentitySwap swap;
+    private final CounterfactualSwapper swap;
     private final LongAccumulator modelLoads;
     private final SerializableHadoopConf hadoop;
 
-    JudgeTask(JudgeConfig judge, int batchSize, String device, IdentitySwap swap, LongAccumulator modelLoads, Configuration hadoop) {
+    JudgeTask(JudgeConfig judge, int batchSize, String device, CounterfactualSwapper swap, LongAccumulator modelLoads, Configuration hadoop) {
         this.judge = judge;
         this.batchSize = batchSize;
         this.device = device;
@@ -77,7 +77,7 @@ final class JudgeTask implements FlatMapFunction<Iterator<Row>, Row> {
                 Statement s = new Statement(r.getAs("prompt"), r.getAs("completion"));
                 original.add(statements.size());
                 statements.add(s);
-                Statement swapped = swap == null ? null : new Statement(swap.swap(s.prompt()), swap.swap(s.completion()));
+                Statement swapped = swap == null ? null : s.swapped(swap);
                 boolean changed = swapped != null && !swapped.text(judge.includePrompt()).equals(s.text(judge.includePrompt()));
                 twin.add(changed ? statements.size() : -1);
                 twinText.add(changed ? swapped.text(judge.includePrompt()) : null);

@@ -1,5 +1,7 @@
 package org.specfair.judge;
 
+import org.specfair.finetune.CounterfactualSwapper;
+
 import java.io.Serializable;
 
 /**
@@ -11,5 +13,10 @@ public record Statement(String prompt, String completion) implements Serializabl
     public String text(boolean includePrompt) {
         String c = completion == null ? "" : completion;
         return includePrompt && prompt != null ? prompt + c : c.strip();
+    }
+
+    /** The counterfactual statement: identity terms swapped in prompt and completion (finetuning's swapper, same rules). */
+    public Statement swapped(CounterfactualSwapper swap) {
+        return new Statement(prompt == null ? null : swap.apply(prompt).text(), completion == null ? null : swap.apply(completion).text());
     }
 }
