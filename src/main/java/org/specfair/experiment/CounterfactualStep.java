@@ -2,7 +2,7 @@ package org.specfair.experiment;
 
 import java.util.Map;
 
-/** Writes the counterfactually augmented copy of a dataset ({@code counterfactual_of}) under {@code ROOT/datasets/EXPERIMENT/NAME}. */
+/** Writes the counterfactually augmented copy of a dataset ({@code counterfactual_of}) under {@code ROOT/_datasets/EXPERIMENT/NAME}. */
 record CounterfactualStep(String dataset) implements Step {
     static String id(String dataset) {
         return "counterfactual/" + dataset;
@@ -28,7 +28,7 @@ record CounterfactualStep(String dataset) implements Step {
     }
 
     String outputPath(StepContext ctx) {
-        return ctx.root + "/datasets/" + ctx.config.experiment() + "/" + dataset;
+        return ctx.root + "/_datasets/" + ctx.config.experiment() + "/" + dataset;
     }
 
     @Override

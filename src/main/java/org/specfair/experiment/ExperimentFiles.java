@@ -51,7 +51,7 @@ public final class ExperimentFiles {
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     static final Pattern JUDGE = Pattern.compile("([A-Za-z0-9][A-Za-z0-9._-]*)=(llm|llama-guard|honest|classifier)(:.*)?");
-    static final Set<String> DATASET_FORMATS = Set.of("text", "csv", "tsv", "jsonl", "parquet");
+    static final Set<String> DATASET_FORMATS = Set.copyOf(org.specfair.finetune.DatasetSpec.FORMATS);
 
     private static final ObjectMapper YAML = strictMapper();
 

@@ -31,7 +31,6 @@ final class StepContext {
     final String root;
 
     private final Map<String, Map<String, String>> outputs = new HashMap<>();
-    private final Map<String, String> unavailable = new HashMap<>();
     private final Map<String, String> fingerprints = new HashMap<>();
     private List<Prompt> prompts;
 
@@ -53,7 +52,7 @@ final class StepContext {
     String keyOf(String stepId) {
         String k = keys.get(stepId);
         if (k == null) {
-            throw new StepUnavailable("needs " + stepId + " (" + unavailable.getOrDefault(stepId, "did not run") + ")");
+            throw new StepUnavailable("needs " + stepId + ", which is not available");
         }
         return k;
     }
@@ -75,16 +74,12 @@ final class StepContext {
         return d.path() != null ? contentFingerprint(d.path()) : output(CounterfactualStep.id(name), "fingerprint");
     }
 
-    void unavailable(String stepId, String reason) {
-        unavailable.put(stepId, reason);
-    }
-
     /** An output of an earlier step; {@link StepUnavailable} when that step could not run. */
     String output(String stepId, String name) {
         Map<String, String> out = outputs.get(stepId);
         if (out == null) {
-            String why = unavailable.getOrDefault(stepId, "did not run");
-            throw new StepUnavailable("needs " + stepId + " (" + why + ")");
+            // The cause is on that step's own line: name the step, not the chain.
+            throw new StepUnavailable("needs " + stepId + ", which is not available");
         }
         String v = out.get(name);
         if (v == null) {

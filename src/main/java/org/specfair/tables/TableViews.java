@@ -26,7 +26,8 @@ public final class TableViews {
             }
             for (var status : fs.listStatus(base)) {
                 String name = status.getPath().getName();
-                if (status.isDirectory() && name.matches("[A-Za-z][A-Za-z0-9_]*")) {
+                // Only folders holding Parquet are tables: ROOT/report (HTML, PNG) is not.
+                if (status.isDirectory() && name.matches("[A-Za-z][A-Za-z0-9_]*") && holdsParquet(fs, status.getPath())) {
                     Dataset<Row> table = TableStore.readFolder(spark, status.getPath().toString());
                     table.createOrReplaceTempView(name);
                     names.add(name);
@@ -37,5 +38,15 @@ public final class TableViews {
         }
         names.sort(null);
         return names;
+    }
+
+    private static boolean holdsParquet(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir) throws IOException {
+        var files = fs.listFiles(dir, true);
+        while (files.hasNext()) {
+            if (files.next().getPath().getName().endsWith(".parquet")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

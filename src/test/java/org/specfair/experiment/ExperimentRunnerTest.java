@@ -140,7 +140,7 @@ class ExperimentRunnerTest {
     void aSecondRunOfTheSameExperimentIsRefusedWhileTheFirstHoldsTheLock() throws IOException {
         String root = dir.resolve("root").toString();
         try (RunLock held = RunLock.acquire(RunLock.experimentLockFile(root, "run-2026-11-30"), "test")) {
-            RunLock.Busy busy = assertThrows(RunLock.Busy.class, () -> run(file("", 6), new StringBuilder()));
+            ExperimentBusy busy = assertThrows(ExperimentBusy.class, () -> run(file("", 6), new StringBuilder()));
             assertTrue(busy.getMessage().startsWith("experiment run-2026-11-30 under " + root + " is already running (pid "),
                     busy.getMessage());
         }
