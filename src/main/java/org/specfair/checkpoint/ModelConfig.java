@@ -28,15 +28,38 @@ import java.util.List;
  * @param localLayers      per layer: true when the layer uses local attention (GPT-Neo)
  * @param activation       MLP activation name as in the config ("gelu_new", "silu", ...)
  * @param tieWordEmbeddings whether the LM head reuses the token embedding
- * @param eosTokenId       end-of-sequence id, or -1
+ * @param eosTokenIds      end-of-sequence ids (config.json's eos_token_id, an int or a list; generation_config.json's
+ *                         replaces it when present, see {@link Checkpoint#open}); empty when none
  * @param bosTokenId       beginning-of-sequence id, or -1
  * @param torchDtype       the dtype the checkpoint was saved in ("float32", "bfloat16", ...)
  */
 public record ModelConfig(
         String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
         int intermediateSize, int maxPositions, double normEps, double ropeTheta, int windowSize,
-        boolean[] localLayers, String activation, boolean tieWordEmbeddings, int eosTokenId, int bosTokenId,
+        boolean[] localLayers, String activation, boolean tieWordEmbeddings, int[] eosTokenIds, int bosTokenId,
         String torchDtype) {
+
+    /** With a single eos id ({@code -1}: none). */
+    public ModelConfig(String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
+                       int intermediateSize, int maxPositions, double normEps, double ropeTheta, int windowSize,
+                       boolean[] localLayers, String activation, boolean tieWordEmbeddings, int eosTokenId, int bosTokenId,
+                       String torchDtype) {
+        this(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, intermediateSize, maxPositions, normEps,
+                ropeTheta, windowSize, localLayers, activation, tieWordEmbeddings,
+                eosTokenId < 0 ? new int[0] : new int[] {eosTokenId}, bosTokenId, torchDtype);
+    }
+
+    /** The first (canonical) eos id, or -1. */
+    public int eosTokenId() {
+        return eosTokenIds.length == 0 ? -1 : eosTokenIds[0];
+    }
+
+    /** The same config with other eos ids (generation_config.json's list). */
+    public ModelConfig withEosTokenIds(int[] ids) {
+        return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, intermediateSize,
+                maxPositions, normEps, ropeTheta, windowSize, localLayers, activation, tieWordEmbeddings, ids.clone(),
+                bosTokenId, torchDtype);
+    }
 
     public static final List<String> SUPPORTED = List.of("gpt2", "gpt_neo", "llama");
 
@@ -48,7 +71,7 @@ public record ModelConfig(
     public ModelConfig withLayers(int n) {
         return new ModelConfig(modelType, vocabSize, hiddenSize, n, numHeads, numKvHeads, intermediateSize, maxPositions,
                 normEps, ropeTheta, windowSize, java.util.Arrays.copyOf(localLayers, n), activation, tieWordEmbeddings,
-                eosTokenId, bosTokenId, torchDtype);
+                eosTokenIds, bosTokenId, torchDtype);
     }
 
     public static ModelConfig read(Path configJson) {
@@ -75,7 +98,7 @@ public record ModelConfig(
                 yield new ModelConfig(type, f.req("vocab_size"), d, layers, heads, heads,
                         f.opt("n_inner", 4 * d), f.req("n_positions"), c.path("layer_norm_epsilon").asDouble(1e-5),
                         0, 0, new boolean[layers], c.path("activation_function").asText("gelu_new"),
-                        true, f.opt("eos_token_id", -1), f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
+                        true, f.ids("eos_token_id"), f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
             }
             case "gpt_neo" -> {
                 int d = f.req("hidden_size");
@@ -85,7 +108,7 @@ public record ModelConfig(
                         f.opt("intermediate_size", 4 * d), f.req("max_position_embeddings"),
                         c.path("layer_norm_epsilon").asDouble(1e-5), 0, f.opt("window_size", 256),
                         neoLocalLayers(where, c, layers), c.path("activation_function").asText("gelu_new"),
-                        true, f.opt("eos_token_id", -1), f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
+                        true, f.ids("eos_token_id"), f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
             }
             case "llama" -> {
                 JsonNode scaling = c.get("rope_scaling");
@@ -102,7 +125,7 @@ public record ModelConfig(
                         f.req("intermediate_size"), f.opt("max_position_embeddings", 2048),
                         c.path("rms_norm_eps").asDouble(1e-6), c.path("rope_theta").asDouble(10000.0), 0,
                         new boolean[layers], c.path("hidden_act").asText("silu"),
-                        c.path("tie_word_embeddings").asBoolean(false), f.opt("eos_token_id", -1),
+                        c.path("tie_word_embeddings").asBoolean(false), f.ids("eos_token_id"),
                         f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
             }
             default -> throw new CheckpointException(where + ": unknown model_type '" + type + "' (supported: "
@@ -175,14 +198,40 @@ public record ModelConfig(
             }
             default -> throw new IllegalStateException(modelType);
         }
-        if (eosTokenId >= 0) {
-            o.put("eos_token_id", eosTokenId);
+        if (eosTokenIds.length == 1) {
+            o.put("eos_token_id", eosTokenIds[0]);
+        } else if (eosTokenIds.length > 1) {
+            var list = o.putArray("eos_token_id");
+            for (int id : eosTokenIds) {
+                list.add(id);
+            }
         }
         if (bosTokenId >= 0) {
             o.put("bos_token_id", bosTokenId);
         }
         o.put("torch_dtype", torchDtype);
         return o;
+    }
+
+    /** A token id field that may be an int or a list of ints (eos_token_id), or null / absent (none). */
+    public static int[] tokenIds(String where, String name, JsonNode n) {
+        if (n == null || n.isNull()) {
+            return new int[0];
+        }
+        List<JsonNode> items = new ArrayList<>();
+        if (n.isArray()) {
+            n.forEach(items::add);
+        } else {
+            items.add(n);
+        }
+        int[] out = new int[items.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!items.get(i).canConvertToInt() || !items.get(i).isIntegralNumber() || items.get(i).asInt() < 0) {
+                throw new CheckpointException(where + ": '" + name + "' must be a token id or a list of token ids, got " + n);
+            }
+            out[i] = items.get(i).asInt();
+        }
+        return out;
     }
 
     /** Jackson's messages continue with a source excerpt on further lines; errors here are one line. */
@@ -206,9 +255,14 @@ public record ModelConfig(
                 return dflt;
             }
             if (n.isArray() && n.size() > 0) {
-                return n.get(0).asInt(); // some configs list several eos ids; the first is the canonical one
+                return n.get(0).asInt(); // a list (bos in a few configs): the first is the canonical one
             }
             return n.asInt(dflt);
+        }
+
+        /** An id or a list of ids (Llama 3.x lists several eos ids); absent or null: none. */
+        int[] ids(String name) {
+            return tokenIds(where, name, c.get(name));
         }
     }
 }

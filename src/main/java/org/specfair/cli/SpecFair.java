@@ -9,8 +9,17 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "specfair", mixinStandardHelpOptions = true, version = "specfair 0.1.0",
         description = "Speculative decoding fairness toolkit.",
-        subcommands = {LogitsCommand.class, GenerateCommand.class, GenerateJobCommand.class, AggregateCommand.class, SqlCommand.class,
-                MakeCheckpointCommand.class, MakeDemoModelsCommand.class, ExperimentCommand.class, NightlyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+                LogitsCommand.class,
+                GenerateCommand.class,
+                GenerateJobCommand.class,
+                AggregateCommand.class,
+                SqlCommand.class,
+                MakeCheckpointCommand.class,
+                MakeDemoModelsCommand.class,
+                ExperimentCommand.class,
+                NightlyCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));

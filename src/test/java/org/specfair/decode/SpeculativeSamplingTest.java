@@ -109,7 +109,7 @@ class SpeculativeSamplingTest {
 
     static DecodeConfig config() {
         // eos = V - 1 is a normal token here (stopAtEos off) so every sample has two tokens.
-        return new DecodeConfig(Mode.SPECULATIVE, 1.0, 0, 1.0, Schedule.HEURISTIC, 2, 3, 0, 1.0, false);
+        return new DecodeConfig(Mode.SPECULATIVE, 1.0, 0, 1.0, Schedule.HEURISTIC_TRANSIENT, 2, 3, 0, 1.0, false);
     }
 
     @Test
