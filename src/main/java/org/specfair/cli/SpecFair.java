@@ -19,6 +19,10 @@ import picocli.CommandLine.Command;
                 MakeDemoModelsCommand.class,
                 ExperimentCommand.class,
                 NightlyCommand.class,
+                FinetuneCommand.class,
+                FinetunePlanCommand.class,
+                CounterfactualCommand.class,
+                TermCountsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {

@@ -8,10 +8,10 @@ import java.util.Locale;
  * holds the text (sst2: {@code sentence}; wikitext, imdb, ag_news: {@code text}; ignored for plain text,
  * where each line is a document).
  *
- * @param format parquet, jsonl, csv or text
+ * @param format parquet, jsonl, csv, tsv or text
  */
 public record DatasetSpec(String name, String path, String format, String column) implements Serializable {
-    public static final java.util.List<String> FORMATS = java.util.List.of("parquet", "jsonl", "csv", "text");
+    public static final java.util.List<String> FORMATS = java.util.List.of("parquet", "jsonl", "csv", "tsv", "text");
 
     public DatasetSpec {
         if (name == null || name.isBlank()) {
@@ -36,6 +36,8 @@ public record DatasetSpec(String name, String path, String format, String column
             return "jsonl";
         } else if (p.endsWith(".csv")) {
             return "csv";
+        } else if (p.endsWith(".tsv") || p.endsWith(".tab")) {
+            return "tsv";
         } else if (p.endsWith(".txt") || p.endsWith(".raw")) {
             return "text";
         }
@@ -46,7 +48,7 @@ public record DatasetSpec(String name, String path, String format, String column
     public static DatasetSpec parse(String spec) {
         int eq = spec.indexOf('=');
         if (eq <= 0) {
-            throw new IllegalArgumentException("dataset '" + spec + "': expected NAME=PATH[,column=C][,format=F]");
+            throw new IllegalArgumentException("dataset '" + spec + "': expected NAME=PATH[,column=C][,format=parquet|jsonl|csv|tsv|text]");
         }
         String name = spec.substring(0, eq);
         String[] parts = spec.substring(eq + 1).split(",");

@@ -1,12 +1,13 @@
 package org.specfair.finetune;
 
-import org.specfair.checkpoint.LocalCopy;
 import org.specfair.checkpoint.Checkpoint;
 import org.specfair.checkpoint.ModelConfig;
+import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Models;
 import org.specfair.lm.SafetensorsWriter;
 import org.specfair.prompts.Prompt;
+import org.specfair.spark.TaskDevice;
 import org.specfair.tables.TableStore;
 import org.specfair.tokenizer.TextTokenizer;
 
@@ -14,7 +15,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -73,32 +76,45 @@ public final class FinetuneJob {
             // with half-precision compute are not built yet.
             throw new IllegalArgumentException("dtype " + o.dtype() + ": finetuning runs in float32 (mixed precision is not supported yet)");
         }
-        Path base = LocalCopy.of(o.model(), TableStore.hadoop(spark));
-        Checkpoint ckpt = Checkpoint.open(base);            // a pickle-only or broken checkpoint fails here, before anything
-        ModelConfig mc = ckpt.config();
+        ResolvedCheckpoint resolved = ResolvedCheckpoint.resolve(o.model(), TableStore.hadoop(spark)); // pickle-only or broken: fails here
+        Path base = resolved.localDir();
+        ModelConfig mc = resolved.open(TableStore.hadoop(spark)).config();
         if (o.config().contextLength() > mc.maxPositions()) {
             throw new IllegalArgumentException("context_length " + o.config().contextLength() + " exceeds the "
                     + mc.maxPositions() + " positions of " + o.model());
         }
         refuseToClobber(Path.of(o.out()));
-        Path partner = null;
+        ResolvedCheckpoint partner = null;
         if (o.partner() != null) {
-            partner = LocalCopy.of(o.partner(), TableStore.hadoop(spark));
-            int pv = Checkpoint.open(partner).config().vocabSize();
-            if (pv != mc.vocabSize()) {
-                throw new IllegalArgumentException("partner " + o.partner() + " has vocabulary " + pv + ", " + o.model()
-                        + " has " + mc.vocabSize() + ": no KL between them");
+            partner = ResolvedCheckpoint.resolve(o.partner(), TableStore.hadoop(spark));
+            if (partner.vocabSize() != mc.vocabSize()) {
+                throw new IllegalArgumentException("partner " + o.partner() + " has vocabulary " + partner.vocabSize() + ", "
+                        + o.model() + " has " + mc.vocabSize() + ": no KL between them");
             }
         }
         List<Packed> packed = new ArrayList<>();
         try (TextTokenizer tok = TextTokenizer.load(base)) {
-            int eos = mc.eosTokenId() >= 0 ? mc.eosTokenId() : tok.vocabSize() - 1;
+            int eos = mc.eosTokenId() >= 0 ? mc.eosTokenId() : tok.eosTokenIds().length > 0 ? tok.eosTokenIds()[0] : -1;
+            if (eos < 0) {
+                throw new IllegalArgumentException(o.model() + ": no eos_token_id in config.json or the tokenizer; packing needs one between documents");
+            }
             for (DatasetSpec d : o.datasets()) {
                 packed.add(pack(d, TextDataset.read(spark, d), tok, eos, o.config()));
             }
         }
-        String runKey = runKey(ckpt.fingerprint(), o);
-        return train(o, base, partner, packed, runKey, hook);
+        String runKey = runKey(resolved.fingerprint() + " " + resolved.tokenizerFingerprint(), o);
+        if (spark.sparkContext().isLocal()) {
+            return train(o.onDevice(TaskDevice.resolve(o.device())), base, partner == null ? null : partner.localDir(), packed,
+                    runKey, hook);
+        }
+        // On a cluster: one task, so the GPU comes from the task's resources; it copies the checkpoints to
+        // its own disk and writes OUT (which must be on storage the driver sees too, e.g. a shared mount).
+        SerializableConfiguration conf = new SerializableConfiguration(TableStore.hadoop(spark));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        ResolvedCheckpoint partnerOnTask = partner;
+        return jsc.parallelize(List.of(0), 1).map(x -> train(o.onDevice(TaskDevice.resolve(o.device())),
+                resolved.open(conf.value()).dir(), partnerOnTask == null ? null : partnerOnTask.open(conf.value()).dir(),
+                packed, runKey, null)).collect().get(0);
     }
 
     static Packed pack(DatasetSpec d, TextDataset.Texts texts, TextTokenizer tok, int eos, TrainConfig c) {

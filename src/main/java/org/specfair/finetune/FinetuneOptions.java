@@ -11,6 +11,7 @@ import java.util.List;
  * @param model    base checkpoint folder (local path or Hadoop URI)
  * @param datasets in training order; each starts a fresh optimizer and schedule
  * @param out      the finished checkpoint folder (local path); its resumable state lives beside it in {@code OUT.resume}
+ * @param device   cpu, gpu, gpu:N, or auto (the Spark task's GPU, else the CPU)
  * @param partner  the checkpoint milestones measure KL against (null: losses only)
  * @param probe    probe prompts for the milestone KL (grouped by {@link Prompt#group()}); empty without a partner
  */
@@ -22,11 +23,16 @@ public record FinetuneOptions(String model, List<DatasetSpec> datasets, String o
         }
         datasets = List.copyOf(datasets);
         probe = probe == null ? List.of() : List.copyOf(probe);
-        device = device == null ? "cpu" : device;
+        device = device == null ? "auto" : device;
         dtype = dtype == null ? "float32" : dtype;
         if (partner != null && probe.isEmpty()) {
             throw new IllegalArgumentException("a partner model needs probe prompts for the milestone KL");
         }
+    }
+
+    /** The same run on a resolved device (a task's GPU). */
+    public FinetuneOptions onDevice(String resolved) {
+        return new FinetuneOptions(model, datasets, out, config, resolved, dtype, partner, probe);
     }
 
     /** The same run with another base, datasets and output (a stage plan's next step). */

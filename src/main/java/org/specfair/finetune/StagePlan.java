@@ -46,7 +46,7 @@ public record StagePlan(String experiment, String main, String assistant, Map<St
 
     public StagePlan {
         probe = probe == null ? List.of() : List.copyOf(probe);
-        device = device == null ? "cpu" : device;
+        device = device == null ? "auto" : device;
         validate(experiment, main, assistant, datasets, stages);
     }
 

@@ -1,7 +1,6 @@
 package org.specfair.finetune;
 
-import org.specfair.checkpoint.LocalCopy;
-import org.specfair.checkpoint.Checkpoint;
+import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.prompts.Prompt;
 import org.specfair.tables.TableStore;
 
@@ -78,7 +77,7 @@ public final class StageRunner {
         Lineage.CheckpointRow row;
         List<Milestone> milestones = List.of();
         if (r.datasets().isEmpty()) {
-            String fp = Checkpoint.open(LocalCopy.of(r.from(), TableStore.hadoop(spark))).fingerprint();
+            String fp = ResolvedCheckpoint.resolve(r.from(), TableStore.hadoop(spark)).fingerprint();
             row = new Lineage.CheckpointRow(r.experiment(), r.stage(), r.role(), r.from(), baseModel, r.parentStage(),
                     lineage, null, 0, null, null, fp);
             LOG.info("stage {} {}: no datasets, keeps {}", r.stage(), r.role(), r.from());

@@ -30,6 +30,8 @@ public final class TextDataset {
             case "jsonl" -> spark.read().option("mode", "FAILFAST").json(spec.path());
             case "csv" -> spark.read().option("header", "true").option("multiLine", "true").option("escape", "\"")
                     .option("mode", "FAILFAST").csv(spec.path());
+            case "tsv" -> spark.read().option("header", "true").option("sep", "\t").option("quote", "")
+                    .option("mode", "FAILFAST").csv(spec.path());
             case "text" -> spark.read().text(spec.path()).withColumnRenamed("value", spec.column());
             default -> throw new IllegalArgumentException(where(spec) + ": unknown format " + spec.format());
         };

@@ -51,6 +51,9 @@ public final class Trainer {
     private int recentCount;
     private Double lastTrainLoss;
     private Double lastValLoss;
+    /** Wall time of the last step, and of its forward and backward passes (the rest is optimizer and bookkeeping). */
+    private long lastStepNanos;
+    private long lastForwardBackwardNanos;
 
     /**
      * @param probe may be null (milestones then carry losses only)
@@ -150,10 +153,16 @@ public final class Trainer {
         return new TrainResult(dataset, step, lastTrainLoss, lastValLoss, List.copyOf(milestones));
     }
 
+    /** One step outside {@link #run} (benchmarks): no milestones, no hooks; returns the mean training loss. */
+    public double trainStepForBench() {
+        return trainStep();
+    }
+
     /** One optimizer step over {@code grad_accumulation} micro-batches; returns the mean training loss. */
     double trainStep() {
         int s = step + 1;
         double lossSum = 0;
+        long started = System.nanoTime();
         try (NDManager scope = model.manager().newSubManager()) {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 for (int k = 0; k < config.gradAccumulation(); k++) {
@@ -162,6 +171,7 @@ public final class Trainer {
                     gc.backward(loss.div(config.gradAccumulation()));
                 }
             }
+            lastForwardBackwardNanos = System.nanoTime() - started;
             List<NDArray> grads = new ArrayList<>(params.size());
             for (NDArray p : params) {
                 NDArray g = p.getGradient();
@@ -180,8 +190,17 @@ public final class Trainer {
             adam.step(params, grads, lr.at(s), scope);
             grads.forEach(g -> g.muli(0)); // PyTorch accumulates into .grad: start the next step from zero
         }
+        lastStepNanos = System.nanoTime() - started;
         step = s;
         return lossSum / config.gradAccumulation();
+    }
+
+    /**
+     * Wall nanoseconds of the last step: {@code [whole step, forward + backward]} (benchmarks; on a GPU the
+     * optimizer's kernels may still be queued when the step returns).
+     */
+    public long[] lastStepTimes() {
+        return new long[] {lastStepNanos, lastForwardBackwardNanos};
     }
 
     /** sqrt of the sum of squares of every gradient element, one host read. */

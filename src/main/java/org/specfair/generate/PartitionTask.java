@@ -12,7 +12,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
 
@@ -102,16 +101,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
 
     /** The GPU Spark assigned to this task (as this process numbers it), else CPU; an explicit cpu/gpu setting wins. */
     private String device(TaskContext task) {
-        if (!opts.device().equals("auto")) {
-            return opts.device();
-        }
-        if (task != null) {
-            ResourceInformation gpu = task.resources().get("gpu").getOrElse(() -> null);
-            if (gpu != null && gpu.addresses().length > 0) {
-                return GpuDevices.deviceFor(gpu.addresses()[0]);
-            }
-        }
-        return "cpu";
+        return org.specfair.spark.TaskDevice.resolve(opts.device());
     }
 
     /** Hadoop's Configuration is Writable, not Serializable. */

@@ -128,6 +128,43 @@ public final class TableStore {
         overwritePartitions(spark.createDataFrame(kept, schema).coalesce(1), root, table, partitionColumns);
     }
 
+    /**
+     * Writes {@code rows} as one Parquet folder at {@code path} (not a partitioned table: a derived dataset) that
+     * appears whole or not at all: written beside it first, then renamed into place (an old folder is moved
+     * aside and deleted once the new one is in place).
+     */
+    public static void replaceFolder(Dataset<Row> rows, String path) {
+        SparkSession spark = rows.sparkSession();
+        String clean = path.replaceAll("/+$", "");
+        Path target = new Path(clean);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+        try {
+            FileSystem fs = target.getFileSystem(hadoop(spark));
+            rows.write().mode(SaveMode.ErrorIfExists).parquet(tmp.toString());
+            Path old = null;
+            if (fs.exists(target)) {
+                old = new Path(target.getParent(), "." + target.getName() + ".old-" + java.util.UUID.randomUUID());
+                rename(fs, target, old);
+            }
+            rename(fs, tmp, target);
+            if (old != null) {
+                fs.delete(old, true);
+            }
+        } catch (IOException e) {
+            delete(spark, tmp.toString());
+            throw new UncheckedIOException(path + ": cannot write: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            delete(spark, tmp.toString());
+            throw e;
+        }
+    }
+
+    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+        if (!fs.rename(from, to)) {
+            throw new IOException("cannot rename " + from + " to " + to);
+        }
+    }
+
     /** Deletes one partition, e.g. {experiment=E, stage=S} (in column order); a missing one is fine. */
     public static void deletePartition(SparkSession spark, String root, String table, Map<String, String> partition) {
         StringBuilder p = new StringBuilder(path(root, table));

@@ -1,0 +1,140 @@
+package org.specfair.bench;
+
+import org.specfair.checkpoint.ModelConfig;
+import org.specfair.finetune.Trainer;
+import org.specfair.finetune.TrainConfig;
+import org.specfair.lm.CausalLM;
+import org.specfair.lm.Models;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code jobs/bench finetune [--quick] [--steps N] [--memory-steps N] [--no-memory] [--no-speed]}: finetuning cost on this machine.
+ * <ol>
+ * <li>Training tokens/s for gpt-neo-125M shapes (random weights, float32, context 128, batch 4), the share of a
+ *     step spent outside forward and backward (gradient norm, clipping, AdamW, bookkeeping), and the step time
+ *     against the FLOP roofline measured in the same run (6 FLOPs per weight per token / the 1024^3 GEMM rate).</li>
+ * <li>Memory per step over {@code --memory-steps} (default 1,000) steps of a small GPT-Neo (2 layers, d 64; the
+ *     125M model would take hours here): resident set size sampled along the run; flat means the per-step scope
+ *     frees everything a step allocates.</li>
+ * </ol>
+ * Numbers depend on what else runs on the machine: say so next to them.
+ */
+public final class FinetuneBench {
+    private FinetuneBench() {}
+
+    public static void main(String[] args) throws IOException {
+        List<String> a = List.of(args);
+        boolean quick = a.contains("--quick");
+        int steps = intArg(a, "--steps", quick ? 2 : 5);
+        int memorySteps = intArg(a, "--memory-steps", quick ? 200 : 1000);
+        EngineBench.Plan plan = EngineBench.Plan.of(quick);
+
+        if (!a.contains("--no-memory")) {
+            memory(memorySteps);                                     // first: a fresh process's resident set
+        }
+        if (!a.contains("--no-speed")) {
+            speed(steps, plan);
+        }
+        System.out.println("(the machine is shared with other developers' builds: timings are noisy)");
+    }
+
+    /** Training throughput for gpt-neo-125M shapes and the share of a step outside forward and backward. */
+    static void speed(int steps, EngineBench.Plan plan) {
+        double gemm = EngineBench.gemmGflops(1024, plan);
+        System.out.printf("GEMM 1024^3 float32: %.1f GFLOP/s (FLOP ceiling, measured now)%n", gemm);
+
+        ModelConfig neo = EngineShapes.gptNeo125M();
+        int context = 128;
+        int batch = 4;
+        TrainConfig c = TrainConfig.DEFAULTS.withAll(Map.of("context_length", String.valueOf(context), "batch_size",
+                String.valueOf(batch), "max_steps", String.valueOf(steps + 1), "learning_rate", "1e-4", "weight_decay", "0.01"));
+        try (CausalLM m = Models.random(neo, 1, "cpu", "float32")) {
+            Trainer t = new Trainer(m, "random", blocks(64, context, neo.vocabSize(), 1), List.of(), c, null);
+            t.trainStepForBench();                                  // warm-up: first-touch allocations, thread pools
+            long total = 0;
+            long fwdBwd = 0;
+            for (int i = 0; i < steps; i++) {
+                t.trainStepForBench();
+                long[] times = t.lastStepTimes();
+                total += times[0];
+                fwdBwd += times[1];
+            }
+            t.close();
+            double stepSec = total / 1e9 / steps;
+            double tokens = (double) batch * context;
+            double weights = EngineBench.StepCost.of(neo).matmulWeights();
+            double rooflineSec = 6 * weights * tokens / (gemm * 1e9);
+            System.out.printf("gpt-neo-125M shapes, float32, batch %d x context %d: %.0f training tokens/s (%.2f s/step over %d steps)%n",
+                    batch, context, tokens / stepSec, stepSec, steps);
+            System.out.printf("  share of a step outside forward+backward: %.1f%% (%.3f s of %.2f s)%n",
+                    100.0 * (total - fwdBwd) / total, (total - fwdBwd) / 1e9 / steps, stepSec);
+            System.out.printf("  FLOP roofline (6 x %.0fM matmul weights x %.0f tokens / GEMM rate): %.2f s/step; measured %.2fx roofline%n",
+                    weights / 1e6, tokens, rooflineSec, stepSec / rooflineSec);
+        }
+
+    }
+
+    /** Resident memory along a long run of a small model: flat when each step frees what it allocates. */
+    static void memory(int memorySteps) throws IOException {
+        boolean[] local = {false, true};
+        ModelConfig small = new ModelConfig("gpt_neo", 512, 64, 2, 4, 4, 256, 128, 1e-5, 0, 32, local, "gelu_new", true,
+                0, 0, "float32");
+        TrainConfig sc = TrainConfig.DEFAULTS.withAll(Map.of("context_length", "32", "batch_size", "4",
+                "max_steps", String.valueOf(memorySteps), "learning_rate", "1e-3", "weight_decay", "0.01"));
+        try (CausalLM m = Models.random(small, 2, "cpu", "float32")) {
+            Trainer t = new Trainer(m, "random", blocks(256, 32, small.vocabSize(), 2), List.of(), sc, null);
+            List<long[]> samples = new ArrayList<>();
+            long started = System.nanoTime();
+            for (int s = 1; s <= memorySteps; s++) {
+                t.trainStepForBench();
+                if (s == 10 || s % Math.max(1, memorySteps / 10) == 0) {
+                    samples.add(new long[] {s, rssKb()});
+                }
+            }
+            double sec = (System.nanoTime() - started) / 1e9;
+            t.close();
+            System.out.printf("memory over %d steps of a 2-layer d=64 GPT-Neo (batch 4 x 32; %.1f steps/s):%n", memorySteps, memorySteps / sec);
+            StringBuilder line = new StringBuilder("  RSS MB by step:");
+            for (long[] p : samples) {
+                line.append(String.format(" %d:%.0f", p[0], p[1] / 1024.0));
+            }
+            System.out.println(line);
+            long[] early = samples.get(samples.size() / 2);
+            long[] last = samples.get(samples.size() - 1);
+            double perStep = last[0] == early[0] ? 0 : (double) (last[1] - early[1]) / (last[0] - early[0]);
+            System.out.printf("  growth from step %d to %d: %.2f KB/step (%+.1f MB in all)%n", early[0], last[0], perStep,
+                    (last[1] - early[1]) / 1024.0);
+        }
+    }
+
+    /** Random token blocks (the cost does not depend on the text). */
+    static List<int[]> blocks(int n, int length, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(r.ints(length, 0, vocab).toArray());
+        }
+        return out;
+    }
+
+    static long rssKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D+", ""));
+            }
+        }
+        return -1;
+    }
+
+    static int intArg(List<String> a, String name, int fallback) {
+        int i = a.indexOf(name);
+        return i >= 0 && i + 1 < a.size() ? Integer.parseInt(a.get(i + 1)) : fallback;
+    }
+}
