@@ -1,7 +1,7 @@
 package org.specfair.tables;
 
-import org.specfair.aggregate.AggregateJob;
 import org.specfair.cli.SpecFair;
+import org.specfair.demo.SyntheticFixture;
 import org.specfair.demo.SyntheticTables;
 
 import org.apache.spark.sql.Row;
@@ -9,7 +9,6 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -32,15 +31,13 @@ class NamedQueriesTest {
     static final Map<String, Map<String, String>> PARAMS = Map.of("toxicity_rose_after", Map.of("stage", "both-imdb"));
 
     @BeforeAll
-    static void start(@TempDir Path dir) {
+    static void start() {
         spark = SparkSession.builder().master("local[2]").appName("NamedQueriesTest")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
                 .getOrCreate();
-        root = dir.resolve("out").toString();
-        SyntheticTables.write(spark, root, new SyntheticTables.Size(60, 2, 4), true);
-        AggregateJob.run(spark, root, null);
+        root = SyntheticFixture.aggregatedRoot(spark);
         List<String> views = TableViews.register(spark, root);
         assertEquals(List.of("checkpoints", "distributions", "drafts", "generations", "group_metrics", "judgments",
                 "milestones", "significance", "tokens", "transitions"), views);
