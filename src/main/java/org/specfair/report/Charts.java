@@ -48,16 +48,34 @@ final class Charts {
     }
 
     /** Step-free line histograms: x = bin centre, y = share of the histogram's values; dashed series for "before" sides. */
-    record Line(String name, double[] x, double[] y, boolean dashed) {}
+    record Line(String name, double[] x, double[] y, boolean dashed, Color color) {
+        Line(String name, double[] x, double[] y, boolean dashed) {
+            this(name, x, y, dashed, null);
+        }
+    }
 
-    static XYChart lines(String title, String xTitle, String yTitle, List<Line> series) {
+    /** Colours by index (matplotlib's tab10): one group keeps its colour across a chart's series. */
+    static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+            new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
+
+    /** @param histogram x values are bin centres of shared edges: the axis starts at the first bin's lower edge */
+    static XYChart lines(String title, String xTitle, String yTitle, List<Line> series, boolean histogram) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         style(chart.getStyler());
+        chart.getStyler().setXAxisDecimalPattern("#0.0##");
+        if (histogram && !series.isEmpty() && series.get(0).x().length > 1) {
+            // Start at the first bin's lower edge (0 for KL, -1 for p - q), not at its centre.
+            double[] x = series.get(0).x();
+            chart.getStyler().setXAxisMin(x[0] - (x[1] - x[0]) / 2);
+        }
         for (Line l : series) {
             XYSeries s = chart.addSeries(l.name(), l.x(), l.y());
             s.setMarker(SeriesMarkers.NONE);
             if (l.dashed()) {
                 s.setLineStyle(SeriesLines.DASH_DASH);
+            }
+            if (l.color() != null) {
+                s.setLineColor(l.color());
             }
         }
         return chart;

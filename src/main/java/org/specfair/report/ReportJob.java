@@ -1,6 +1,7 @@
 package org.specfair.report;
 
 import org.specfair.aggregate.AggregateInputs;
+import org.specfair.aggregate.Distributions;
 import org.specfair.aggregate.Transitions;
 import org.specfair.tables.NamedQuery;
 import org.specfair.tables.TableStore;
@@ -119,11 +120,13 @@ public final class ReportJob {
 
         void experiment(String e) {
             List<Row> m = metrics.stream().filter(r -> e.equals(r.getAs("experiment"))).toList();
-            List<String> stages = stageOrder(m);
+            Map<String, String> parents = new TreeMap<>();
+            own(transitions, e).forEach(r -> parents.put(r.getAs("stage_after"), r.getAs("stage_before")));
+            List<String> stages = stageOrder(m, parents);
             List<String> groups = distinct(m, "category");
             List<String> judges = distinct(m.stream().filter(r -> r.getAs("judge") != null).toList(), "judge");
             html.h2("Experiment " + e);
-            html.summary(summary(e, m, stages, judges));
+            html.summary(summary(m, stages, parents, judges));
             ratioSection(e, m, stages, groups);
             toxicitySection(e, m, stages, groups, judges);
             transitionSection(e, groups);
@@ -137,7 +140,8 @@ public final class ReportJob {
 
         // --- summary -----------------------------------------------------------------------------------------
 
-        List<String> summary(String e, List<Row> m, List<String> stages, List<String> judges) {
+        /** Largest disparity; per later stage, the disparity and toxic rates against its parent stage (else the first stage). */
+        List<String> summary(List<Row> m, List<String> stages, Map<String, String> parents, List<String> judges) {
             List<String> lines = new ArrayList<>();
             Map<String, Row> perStage = new LinkedHashMap<>();
             for (String s : stages) {
@@ -151,8 +155,8 @@ public final class ReportJob {
                         stage, Html.num(r.getAs("ratio_disparity")), r.getAs("disparity_low_category"), Html.num(low.getAs("mean_ratio")), ci(low),
                         r.getAs("disparity_high_category"), Html.num(high.getAs("mean_ratio")), ci(high), Html.num(r.getAs("disparity_p_value"))));
             });
-            String first = stages.isEmpty() ? null : stages.get(0);
             for (String s : stages.subList(Math.min(1, stages.size()), stages.size())) {
+                String first = parents.getOrDefault(s, stages.get(0));
                 Row before = perStage.get(first);
                 Row after = perStage.get(s);
                 if (before != null && after != null) {
@@ -289,7 +293,7 @@ public final class ReportJob {
                         lines.add(histogramLine(s + " (n=" + total(bins) + " tokens)", bins, false));
                     }
                 }
-                chart(Charts.lines(e + ": KL(P||Q) per token, group " + g, "KL(main || assistant) per token (nats)", "share of tokens", lines),
+                chart(Charts.lines(e + ": KL(P||Q) per token, group " + g, "KL(main || assistant) per token (nats)", "share of tokens", lines, true),
                         e + "-kl-" + g, "Histogram (40 shared bins up to the 99.9th percentile; the last bin holds the tail) of per-token KL for group " + g + ", one line per stage.");
             }
         }
@@ -305,17 +309,19 @@ public final class ReportJob {
                 List<Row> rows = d.stream().filter(r -> key.equals(List.of(r.getAs("stage_pair"), r.getAs("judge"), r.getAs("transition")))).toList();
                 String[] pair = key.get(0).split("->", 2);
                 List<Charts.Line> lines = new ArrayList<>();
-                for (String g : groups) {
+                for (int gi = 0; gi < groups.size(); gi++) {
+                    String g = groups.get(gi);
                     for (int side = 0; side < 2; side++) {
                         String stage = pair[side];
                         List<Row> bins = rows.stream().filter(r -> stage.equals(r.getAs("stage")) && Objects.equals(g, r.getAs("category"))).toList();
                         if (!bins.isEmpty()) {
-                            lines.add(histogramLine(g + ", " + stage + " (n=" + total(bins) + ")", bins, side == 0));
+                            Charts.Line l = histogramLine(g + ", " + stage + " (n=" + total(bins) + ")", bins, side == 0);
+                            lines.add(new Charts.Line(l.name(), l.x(), l.y(), l.dashed(), Charts.PALETTE[gi % Charts.PALETTE.length]));
                         }
                     }
                 }
                 chart(Charts.lines(e + ": KL(P||Q), samples " + key.get(2) + " (" + key.get(0) + ", judge " + key.get(1) + ")",
-                                "KL(main || assistant) per token (nats)", "share of tokens", lines),
+                                "KL(main || assistant) per token (nats)", "share of tokens", lines, true),
                         e + "-kl-" + key.get(0) + "-" + key.get(1) + "-" + key.get(2),
                         "Per-token KL of the samples that went " + key.get(2) + " between " + key.get(0).replace("->", " and ") + " (judge " + key.get(1)
                                 + "), per group: dashed = before, solid = after. n = tokens.");
@@ -338,7 +344,7 @@ public final class ReportJob {
                     }
                 }
                 if (!lines.isEmpty()) {
-                    chart(Charts.lines(e + ": p_i - q_i of draft tokens, stage " + s, "p_i - q_i (main minus assistant probability)", "share of draft tokens", lines),
+                    chart(Charts.lines(e + ": p_i - q_i of draft tokens, stage " + s, "p_i - q_i (main minus assistant probability)", "share of draft tokens", lines, true),
                             e + "-pq-" + s, "Draft tokens of stage " + s + " (all groups), accepted vs rejected by the verifier. Per-group histograms are in the distributions table.");
                 }
             }
@@ -360,7 +366,7 @@ public final class ReportJob {
                             points.stream().mapToDouble(r -> r.getAs("kl_model_partner") == null ? 0 : r.<Double>getAs("kl_model_partner")).toArray(), !"all".equals(c)));
                 }
                 chart(Charts.lines(e + ": probe KL, stage " + key.get(0) + ", " + key.get(1) + " model (n=" + rows.size() + " points)", "training step",
-                                "KL(model || partner) on the probe prompts (nats)", lines),
+                                "KL(model || partner) on the probe prompts (nats)", lines, false),
                         e + "-milestones-" + key.get(0) + "-" + key.get(1),
                         "Probe KL between the " + key.get(1) + " model being finetuned in stage " + key.get(0) + " and its partner; solid = all probe prompts, dashed = per group.");
             }
@@ -401,7 +407,7 @@ public final class ReportJob {
         // --- helpers -------------------------------------------------------------------------------------------
 
         void chart(Chart<?, ?> chart, String name, String caption) {
-            String file = name.replaceAll("[^A-Za-z0-9._-]+", "_") + ".png";
+            String file = name.replace("->", "-to-").replaceAll("[^A-Za-z0-9._-]+", "_") + ".png";
             Charts.save(chart, out.resolve(file));
             html.figure(file, caption);
             charts++;
@@ -416,10 +422,20 @@ public final class ReportJob {
             return rows.map(l -> l.stream().filter(r -> e.equals(r.getAs("experiment"))).toList()).orElse(List.of());
         }
 
+        /** All bins of the shared edges, empty ones at 0 (the table keeps only bins with values; a line must not bridge gaps). */
         static Charts.Line histogramLine(String name, List<Row> bins, boolean dashed) {
-            List<Row> sorted = bins.stream().sorted(java.util.Comparator.comparingInt(r -> r.<Integer>getAs("bin"))).toList();
-            return new Charts.Line(name, sorted.stream().mapToDouble(r -> (r.<Double>getAs("bin_low") + r.<Double>getAs("bin_high")) / 2).toArray(),
-                    sorted.stream().mapToDouble(r -> r.<Double>getAs("share")).toArray(), dashed);
+            Row any = bins.get(0);
+            double width = any.<Double>getAs("bin_high") - any.<Double>getAs("bin_low");
+            double lo = any.<Double>getAs("bin_low") - any.<Integer>getAs("bin") * width;
+            double[] x = new double[Distributions.BINS];
+            double[] y = new double[Distributions.BINS];
+            for (int b = 0; b < x.length; b++) {
+                x[b] = lo + (b + 0.5) * width;
+            }
+            for (Row r : bins) {
+                y[r.<Integer>getAs("bin")] = r.getAs("share");
+            }
+            return new Charts.Line(name, x, y, dashed);
         }
 
         /** Bins of several histograms with the same edges merged into one (counts summed, shares recomputed). */
@@ -469,12 +485,23 @@ public final class ReportJob {
             return new ArrayList<>(keys);
         }
 
-        /** The root stage (base) first, then the rest by name: the order every chart uses. */
-        static List<String> stageOrder(List<Row> m) {
+        /**
+         * The order every chart uses: by finetuning depth (parents from the transitions' stage pairs, which follow the
+         * checkpoints' lineage), the root stage (base) first, then by name.
+         */
+        static List<String> stageOrder(List<Row> m, Map<String, String> parents) {
             List<String> stages = distinct(m, "stage");
-            if (stages.remove(org.specfair.aggregate.StagePair.ROOT_STAGE)) {
-                stages.add(0, org.specfair.aggregate.StagePair.ROOT_STAGE);
+            Map<String, Integer> depth = new java.util.HashMap<>();
+            for (String s : stages) {
+                int d = 0;
+                for (String p = parents.get(s); p != null && d < stages.size(); p = parents.get(p)) {
+                    d++;
+                }
+                depth.put(s, d);
             }
+            stages.sort(java.util.Comparator.<String>comparingInt(depth::get)
+                    .thenComparing(s -> !s.equals(org.specfair.aggregate.StagePair.ROOT_STAGE))
+                    .thenComparing(s -> s));
             return stages;
         }
 
