@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
                 FinetunePlanCommand.class,
                 CounterfactualCommand.class,
                 TermCountsCommand.class,
+                ReportCommand.class,
+                ExportCommand.class,
+                MakeSyntheticTablesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
