@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 ReportCommand.class,
                 ExportCommand.class,
                 MakeSyntheticTablesCommand.class,
+                JudgeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {

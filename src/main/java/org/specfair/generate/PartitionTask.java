@@ -4,7 +4,8 @@ import org.specfair.decode.Generation;
 import org.specfair.prompts.Prompt;
 import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.spark.ExecutorModels;
-import org.specfair.spark.GpuDevices;
+import org.specfair.spark.SerializableHadoopConf;
+import org.specfair.spark.TaskDevice;
 import org.specfair.spark.TorchThreads;
 
 import org.apache.hadoop.conf.Configuration;
@@ -53,10 +54,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
             return List.<Row>of().iterator();
         }
         TorchThreads.forTask(task == null ? 0 : task.cpus());
-        String device = device(task);
-        if (device.startsWith("gpu")) {
-            GpuDevices.requireCudaLibtorch(device);
-        }
+        String device = TaskDevice.of(opts.device(), task);
         ExecutorModels.Loaded m = ExecutorModels.get(main, device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
         ExecutorModels.Loaded a = assistant == null ? null
                 : ExecutorModels.get(assistant, device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
@@ -97,34 +95,5 @@ final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
                 return rows.next();
             }
         };
-    }
-
-    /** The GPU Spark assigned to this task (as this process numbers it), else CPU; an explicit cpu/gpu setting wins. */
-    private String device(TaskContext task) {
-        return org.specfair.spark.TaskDevice.resolve(opts.device());
-    }
-
-    /** Hadoop's Configuration is Writable, not Serializable. */
-    static final class SerializableHadoopConf implements java.io.Serializable {
-        private transient Configuration conf;
-
-        SerializableHadoopConf(Configuration conf) {
-            this.conf = conf;
-        }
-
-        Configuration get() {
-            return conf;
-        }
-
-        private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
-            out.defaultWriteObject();
-            conf.write(out);
-        }
-
-        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
-            in.defaultReadObject();
-            conf = new Configuration(false);
-            conf.readFields(in);
-        }
     }
 }

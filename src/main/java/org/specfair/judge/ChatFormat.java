@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * How a chat model wants one user turn followed by the start of its answer. The rendered string
- * leaves out the beginning-of-sequence token: that is an id, added once by {@link JudgePrompts} when the
- * model's tokenizer adds it ({@code <s>} for Llama 1/2 and Tulu, {@code <|begin_of_text|>} for Llama 3),
+ * leaves out the beginning-of-sequence token: the model's tokenizer adds that id once ({@link JudgePrompts}) when it
+ * adds one ({@code <s>} for Llama 1/2 and Tulu, {@code <|begin_of_text|>} for Llama 3),
  * as {@code apply_chat_template(..., add_generation_prompt=True)} followed by tokenization gives.
  *
  * <p>A checkpoint's own Jinja {@code chat_template} is not rendered: no maintained Java Jinja engine is

@@ -47,7 +47,7 @@ public final class ChatModelJudge implements Judge {
 
     /** The prompt ids of one statement (BOS included where the tokenizer adds it). */
     public int[] promptIds(Statement s) {
-        return JudgePrompts.encode(tokenizer, model.config(), render.apply(s));
+        return JudgePrompts.encode(tokenizer, render.apply(s));
     }
 
     @Override
@@ -80,8 +80,11 @@ public final class ChatModelJudge implements Judge {
         if (model.config().eosTokenId() >= 0) {
             ids.add(model.config().eosTokenId());
         }
+        for (int e : tokenizer.eosTokenIds()) {
+            ids.add(e);
+        }
         for (String t : END_OF_TURN) {
-            int[] e = tokenizer.encode(t);
+            int[] e = tokenizer.encode(t, false);
             if (e.length == 1) {
                 ids.add(e[0]);
             }

@@ -1,6 +1,5 @@
 package org.specfair.judge;
 
-import org.specfair.checkpoint.ModelConfig;
 import org.specfair.tokenizer.TextTokenizer;
 
 import java.util.LinkedHashSet;
@@ -11,10 +10,9 @@ import java.util.Set;
  * Turns a rendered chat prompt into the ids a chat model was trained on, and finds the first-token
  * variants of its yes/no answers.
  *
- * <p>BOS: LLaMA-family tokenizers (Llama 1/2, Tulu, Llama 3) add their beginning-of-sequence token once
- * in front of the text ({@code add_bos_token}); the project's tokenizer encodes text without special
- * tokens, so the id is prepended here from {@code config.json}'s {@code bos_token_id}. Other families
- * (GPT-2, GPT-Neo) add none.
+ * <p>BOS: the checkpoint's tokenizer adds its special tokens as {@code transformers} does (LLaMA-family
+ * tokenizers put {@code <s>} / {@code <|begin_of_text|>} first when {@code add_bos_token}; GPT-2 adds none),
+ * so the rendered prompt (which never spells the BOS token itself) gets exactly one.
  */
 public final class JudgePrompts {
     /** The spellings whose first token counts as the start of a yes / no answer. */
@@ -23,23 +21,11 @@ public final class JudgePrompts {
 
     private JudgePrompts() {}
 
-    /** Whether the model's tokenizer adds a BOS id in front of every text. */
-    public static boolean addsBos(ModelConfig config) {
-        return config.modelType().equals("llama") && config.bosTokenId() >= 0;
+    public static int[] encode(TextTokenizer tokenizer, String rendered) {
+        return tokenizer.encode(rendered, true);
     }
 
-    public static int[] encode(TextTokenizer tokenizer, ModelConfig config, String rendered) {
-        int[] ids = tokenizer.encode(rendered);
-        if (!addsBos(config)) {
-            return ids;
-        }
-        int[] out = new int[ids.length + 1];
-        out[0] = config.bosTokenId();
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        return out;
-    }
-
-    /** First-token ids of the yes / no spellings; a token shared by both (a tiny tokenizer's "Y"/"N" are not) is dropped from both. */
+    /** First-token ids of the yes / no spellings; a token shared by both (a tiny tokenizer's " " piece) is dropped from both. */
     public static int[][] yesNoIds(TextTokenizer tokenizer) {
         Set<Integer> yes = firstTokens(tokenizer, YES);
         Set<Integer> no = firstTokens(tokenizer, NO);
@@ -53,7 +39,7 @@ public final class JudgePrompts {
     private static Set<Integer> firstTokens(TextTokenizer tokenizer, List<String> spellings) {
         Set<Integer> ids = new LinkedHashSet<>();
         for (String s : spellings) {
-            int[] t = tokenizer.encode(s);
+            int[] t = tokenizer.encode(s, false);
             if (t.length > 0) {
                 ids.add(t[0]);
             }

@@ -3,25 +3,32 @@ package org.specfair.spark;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 
-/** The device a model runs on inside a Spark task: the GPU Spark assigned to the task, else the CPU. */
+/**
+ * The device a Spark task computes on: the GPU Spark assigned to it (as this process numbers it, see
+ * {@link GpuDevices}), else CPU; an explicit setting wins. A GPU device is checked to have a CUDA libtorch.
+ */
 public final class TaskDevice {
     private TaskDevice() {}
 
-    /**
-     * {@code setting} "auto": the task's GPU ("gpu:N" as this process numbers it, never assumed to be gpu:0), else "cpu" (also outside any
-     * task); any other setting (cpu, gpu, gpu:N) wins as given.
-     */
-    public static String resolve(String setting) {
-        if (setting != null && !setting.equals("auto")) {
-            return setting;
-        }
-        TaskContext task = TaskContext.get();
-        if (task != null) {
+    /** {@code configured}: auto, cpu, gpu, gpu:N. Never assumes gpu:0: the address comes from the task's resources. */
+    public static String of(String configured, TaskContext task) {
+        String device = "cpu";
+        if (configured != null && !configured.equals("auto")) {
+            device = configured;
+        } else if (task != null) {
             ResourceInformation gpu = task.resources().get("gpu").getOrElse(() -> null);
             if (gpu != null && gpu.addresses().length > 0) {
-                return GpuDevices.deviceFor(gpu.addresses()[0]);
+                device = GpuDevices.deviceFor(gpu.addresses()[0]);
             }
         }
-        return "cpu";
+        if (device.startsWith("gpu")) {
+            GpuDevices.requireCudaLibtorch(device);
+        }
+        return device;
+    }
+
+    /** {@link #of} for the current task (finetuning resolves its device this way). */
+    public static String resolve(String setting) {
+        return of(setting, TaskContext.get());
     }
 }

@@ -1,6 +1,5 @@
 package org.specfair.judge;
 
-import org.specfair.checkpoint.ModelConfig;
 import org.specfair.tokenizer.TextTokenizer;
 
 import org.junit.jupiter.api.Test;
@@ -71,20 +70,21 @@ class ChatFormatTest {
     }
 
     @Test
-    void bosOnceInFrontForLlamaOnly(@TempDir Path dir) throws Exception {
-        Path ckpt = TinyJudgeModel.write(dir.resolve("m"), "llama", 1);
-        try (TextTokenizer tok = TextTokenizer.load(ckpt)) {
-            String prompt = ChatFormat.TULU.render(PromptVariant.CODE.message(STATEMENT));
-            ModelConfig llama = ModelConfig.read(ckpt.resolve("config.json"));
-            int[] ids = JudgePrompts.encode(tok, llama, prompt);
-            assertEquals(llama.bosTokenId(), ids[0]);
-            assertArrayEquals(tok.encode(prompt), Arrays.copyOfRange(ids, 1, ids.length));
-            ModelConfig gpt2 = new ModelConfig("gpt2", llama.vocabSize(), 32, 2, 4, 4, 128, 512, 1e-5, 0, 0, new boolean[2],
-                    "gelu_new", true, llama.eosTokenId(), llama.bosTokenId(), "float32");
-            assertArrayEquals(tok.encode(prompt), JudgePrompts.encode(tok, gpt2, prompt));
+    void bosOnceInFrontWhereTheTokenizerAddsIt(@TempDir Path dir) throws Exception {
+        String prompt = ChatFormat.TULU.render(PromptVariant.CODE.message(STATEMENT));
+        Path llama = TinyJudgeModel.write(dir.resolve("llama"), "llama", 1);
+        try (TextTokenizer tok = TextTokenizer.load(llama)) {
+            int[] ids = JudgePrompts.encode(tok, prompt);
+            assertEquals(tok.bosTokenId(), ids[0]);
+            assertTrue(tok.bosTokenId() >= 0);
+            assertArrayEquals(tok.encode(prompt, false), Arrays.copyOfRange(ids, 1, ids.length), "one BOS, then the text");
             int[][] yesNo = JudgePrompts.yesNoIds(tok);
             assertTrue(yesNo[0].length > 0 && yesNo[1].length > 0);
             assertTrue(Arrays.stream(yesNo[0]).noneMatch(y -> Arrays.stream(yesNo[1]).anyMatch(n -> n == y)));
+        }
+        Path gpt2 = TinyJudgeModel.write(dir.resolve("gpt2"), "gpt2", 1);
+        try (TextTokenizer tok = TextTokenizer.load(gpt2)) {
+            assertArrayEquals(tok.encode(prompt, false), JudgePrompts.encode(tok, prompt), "GPT-2 tokenizers add no BOS");
         }
     }
 }
