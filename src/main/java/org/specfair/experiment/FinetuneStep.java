@@ -69,9 +69,7 @@ record FinetuneStep(String stage, String role) implements Step {
         StepContext.Model partner = parent == null ? ctx.startingModel(other) : ctx.model(parent, other);
         List<DatasetSpec> datasets = new ArrayList<>();
         for (String name : datasets(ctx)) {
-            ExperimentConfig.Dataset d = ctx.config.datasets().get(name);
-            ExperimentConfig.Dataset file = d.path() != null ? d : ctx.config.datasets().get(d.counterfactualOf());
-            datasets.add(new DatasetSpec(name, ctx.datasetLocation(name), file.format(), file.column()));
+            datasets.add(ctx.datasetSpec(name));
         }
         List<Prompt> probe = ctx.prompts().stream().filter(p -> !p.hasError()).toList();
         String device = ctx.config.models().device().equals("auto") ? "cpu" : ctx.config.models().device();

@@ -68,6 +68,13 @@ final class StepContext {
         return d.path() != null ? d.path() : output(CounterfactualStep.id(name), "path");
     }
 
+    /** The finetune jobs' description of a dataset: its file, or the counterfactual copy (Parquet, column text). */
+    org.specfair.finetune.DatasetSpec datasetSpec(String name) {
+        ExperimentConfig.Dataset d = config.datasets().get(name);
+        return d.path() != null ? new org.specfair.finetune.DatasetSpec(name, d.path(), d.format(), d.column())
+                : new org.specfair.finetune.DatasetSpec(name, datasetLocation(name), "parquet", "text");
+    }
+
     /** A dataset's content fingerprint (its file's bytes, or the counterfactual copy's). */
     String datasetFingerprint(String name) {
         ExperimentConfig.Dataset d = config.datasets().get(name);
