@@ -361,8 +361,8 @@ public final class ReportJob {
                 List<Row> rows = ms.stream().filter(r -> key.equals(List.of(r.getAs("stage"), r.getAs("role")))).toList();
                 List<Charts.Line> lines = new ArrayList<>();
                 for (String c : distinct(rows, "category")) {
-                    List<Row> points = rows.stream().filter(r -> c.equals(r.getAs("category"))).sorted(java.util.Comparator.comparingLong(r -> r.<Long>getAs("step"))).toList();
-                    lines.add(new Charts.Line(c, points.stream().mapToDouble(r -> r.<Long>getAs("step")).toArray(),
+                    List<Row> points = rows.stream().filter(r -> c.equals(r.getAs("category"))).sorted(java.util.Comparator.comparingLong(r -> r.<Number>getAs("step").longValue())).toList();
+                    lines.add(new Charts.Line(c, points.stream().mapToDouble(r -> r.<Number>getAs("step").doubleValue()).toArray(),
                             points.stream().mapToDouble(r -> r.getAs("kl_model_partner") == null ? 0 : r.<Double>getAs("kl_model_partner")).toArray(), !"all".equals(c)));
                 }
                 chart(Charts.lines(e + ": probe KL, stage " + key.get(0) + ", " + key.get(1) + " model (n=" + rows.size() + " points)", "training step",
