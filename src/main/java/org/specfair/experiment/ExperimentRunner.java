@@ -49,19 +49,23 @@ public final class ExperimentRunner {
 
     /** Runs (or reuses) every step; throws {@link ExperimentBusy} when the experiment is already running under this root. */
     public static Summary run(SparkSession spark, ExperimentFile file, String root, PrintStream progress) {
+        return run(spark, file, root, progress, ExperimentPlan.of(file.config()));
+    }
+
+    /** As above with a given plan (tests run steps of their own). */
+    static Summary run(SparkSession spark, ExperimentFile file, String root, PrintStream progress, List<Step> plan) {
         String experiment = file.config().experiment();
         try (RunLock ignored = RunLock.acquire(RunLock.experimentLockFile(root, experiment),
                 "experiment " + experiment + " under " + root)) {
-            return runLocked(spark, file, root, progress);
+            return runLocked(spark, file, root, progress, plan);
         }
     }
 
-    private static Summary runLocked(SparkSession spark, ExperimentFile file, String root, PrintStream progress) {
+    private static Summary runLocked(SparkSession spark, ExperimentFile file, String root, PrintStream progress, List<Step> plan) {
         String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         StepContext ctx = new StepContext(spark, file, root);
         ExperimentFolder folder = new ExperimentFolder(ctx.root, ctx.config.experiment(), spark.sparkContext().hadoopConfiguration());
         folder.writeConfig(file.text());
-        List<Step> plan = ExperimentPlan.of(ctx.config);
         List<StepOutcome> outcomes = new ArrayList<>();
         String report = null;
         for (int i = 0; i < plan.size(); i++) {
