@@ -32,12 +32,22 @@ import java.util.List;
  *                         replaces it when present, see {@link Checkpoint#open}); empty when none
  * @param bosTokenId       beginning-of-sequence id, or -1
  * @param torchDtype       the dtype the checkpoint was saved in ("float32", "bfloat16", ...)
+ * @param ropeScaling      LLaMA's rope_scaling (linear, dynamic, llama3), or null
  */
 public record ModelConfig(
         String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
         int intermediateSize, int maxPositions, double normEps, double ropeTheta, int windowSize,
         boolean[] localLayers, String activation, boolean tieWordEmbeddings, int[] eosTokenIds, int bosTokenId,
-        String torchDtype) {
+        String torchDtype, RopeScaling ropeScaling) {
+
+    /** Without rope scaling. */
+    public ModelConfig(String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
+                       int intermediateSize, int maxPositions, double normEps, double ropeTheta, int windowSize,
+                       boolean[] localLayers, String activation, boolean tieWordEmbeddings, int[] eosTokenIds, int bosTokenId,
+                       String torchDtype) {
+        this(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, intermediateSize, maxPositions, normEps,
+                ropeTheta, windowSize, localLayers, activation, tieWordEmbeddings, eosTokenIds, bosTokenId, torchDtype, null);
+    }
 
     /** With a single eos id ({@code -1}: none). */
     public ModelConfig(String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
@@ -58,7 +68,7 @@ public record ModelConfig(
     public ModelConfig withEosTokenIds(int[] ids) {
         return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, intermediateSize,
                 maxPositions, normEps, ropeTheta, windowSize, localLayers, activation, tieWordEmbeddings, ids.clone(),
-                bosTokenId, torchDtype);
+                bosTokenId, torchDtype, ropeScaling);
     }
 
     public static final List<String> SUPPORTED = List.of("gpt2", "gpt_neo", "llama");
@@ -71,7 +81,7 @@ public record ModelConfig(
     public ModelConfig withLayers(int n) {
         return new ModelConfig(modelType, vocabSize, hiddenSize, n, numHeads, numKvHeads, intermediateSize, maxPositions,
                 normEps, ropeTheta, windowSize, java.util.Arrays.copyOf(localLayers, n), activation, tieWordEmbeddings,
-                eosTokenIds, bosTokenId, torchDtype);
+                eosTokenIds, bosTokenId, torchDtype, ropeScaling);
     }
 
     public static ModelConfig read(Path configJson) {
@@ -92,13 +102,18 @@ public record ModelConfig(
         Fields f = new Fields(where, c);
         return switch (type) {
             case "gpt2" -> {
+                // Attention variants GPT-2's code offers that this engine does not implement. (reorder_and_upcast_attn
+                // only upcasts the score matmul to float32, which this engine always does: accepted.)
+                refuseUnless(where, c, "scale_attn_weights", true);
+                refuseUnless(where, c, "scale_attn_by_inverse_layer_idx", false);
+                refuseUnless(where, c, "add_cross_attention", false);
                 int d = f.req("n_embd");
                 int layers = f.req("n_layer");
                 int heads = f.req("n_head");
                 yield new ModelConfig(type, f.req("vocab_size"), d, layers, heads, heads,
                         f.opt("n_inner", 4 * d), f.req("n_positions"), c.path("layer_norm_epsilon").asDouble(1e-5),
                         0, 0, new boolean[layers], c.path("activation_function").asText("gelu_new"),
-                        true, f.ids("eos_token_id"), f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
+                        c.path("tie_word_embeddings").asBoolean(true), f.ids("eos_token_id"), f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
             }
             case "gpt_neo" -> {
                 int d = f.req("hidden_size");
@@ -108,13 +123,12 @@ public record ModelConfig(
                         f.opt("intermediate_size", 4 * d), f.req("max_position_embeddings"),
                         c.path("layer_norm_epsilon").asDouble(1e-5), 0, f.opt("window_size", 256),
                         neoLocalLayers(where, c, layers), c.path("activation_function").asText("gelu_new"),
-                        true, f.ids("eos_token_id"), f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
+                        c.path("tie_word_embeddings").asBoolean(true), f.ids("eos_token_id"), f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
             }
             case "llama" -> {
-                JsonNode scaling = c.get("rope_scaling");
-                if (scaling != null && !scaling.isNull()) {
-                    throw new CheckpointException(where + ": rope_scaling " + scaling + " is not supported (plain rotary only)");
-                }
+                refuseUnless(where, c, "attention_bias", false);
+                refuseUnless(where, c, "mlp_bias", false);
+                RopeScaling scaling = RopeScaling.parse(where, c.get("rope_scaling"));
                 int d = f.req("hidden_size");
                 int heads = f.req("num_attention_heads");
                 if (c.hasNonNull("head_dim") && c.get("head_dim").asInt() != d / heads) {
@@ -126,11 +140,19 @@ public record ModelConfig(
                         c.path("rms_norm_eps").asDouble(1e-6), c.path("rope_theta").asDouble(10000.0), 0,
                         new boolean[layers], c.path("hidden_act").asText("silu"),
                         c.path("tie_word_embeddings").asBoolean(false), f.ids("eos_token_id"),
-                        f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"));
+                        f.opt("bos_token_id", -1), c.path("torch_dtype").asText("float32"), scaling);
             }
             default -> throw new CheckpointException(where + ": unknown model_type '" + type + "' (supported: "
                     + String.join(", ", SUPPORTED) + ")");
         };
+    }
+
+    /** A boolean flag this engine implements only at {@code supported}: any other value is refused, naming the key. */
+    private static void refuseUnless(String where, JsonNode c, String key, boolean supported) {
+        JsonNode v = c.get(key);
+        if (v != null && !v.isNull() && v.asBoolean(!supported) != supported) {
+            throw new CheckpointException(where + ": " + key + "=" + v + " is not supported (only " + supported + ")");
+        }
     }
 
     /** GPT-Neo's {@code attention_types}: [[["global","local"], 6]] means the pattern repeated 6 times. */
@@ -174,6 +196,9 @@ public record ModelConfig(
                 o.put("n_embd", hiddenSize).put("n_layer", numLayers).put("n_head", numHeads)
                         .put("n_inner", intermediateSize).put("n_positions", maxPositions).put("n_ctx", maxPositions)
                         .put("layer_norm_epsilon", normEps).put("activation_function", activation);
+                if (!tieWordEmbeddings) {
+                    o.put("tie_word_embeddings", false);
+                }
             }
             case "gpt_neo" -> {
                 o.putArray("architectures").add("GPTNeoForCausalLM");
@@ -181,6 +206,9 @@ public record ModelConfig(
                         .put("intermediate_size", intermediateSize).put("max_position_embeddings", maxPositions)
                         .put("layer_norm_epsilon", normEps).put("window_size", windowSize)
                         .put("activation_function", activation);
+                if (!tieWordEmbeddings) {
+                    o.put("tie_word_embeddings", false);
+                }
                 var types = o.putArray("attention_types");
                 for (boolean local : localLayers) {
                     var g = types.addArray();
@@ -195,6 +223,13 @@ public record ModelConfig(
                         .put("max_position_embeddings", maxPositions).put("rms_norm_eps", normEps)
                         .put("rope_theta", ropeTheta).put("hidden_act", activation)
                         .put("tie_word_embeddings", tieWordEmbeddings);
+                if (ropeScaling != null) {
+                    var rs = o.putObject("rope_scaling").put("rope_type", ropeScaling.type()).put("factor", ropeScaling.factor());
+                    if (ropeScaling.type().equals("llama3")) {
+                        rs.put("low_freq_factor", ropeScaling.lowFreqFactor()).put("high_freq_factor", ropeScaling.highFreqFactor())
+                                .put("original_max_position_embeddings", ropeScaling.originalMaxPositions());
+                    }
+                }
             }
             default -> throw new IllegalStateException(modelType);
         }

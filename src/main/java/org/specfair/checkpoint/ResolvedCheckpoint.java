@@ -55,7 +55,9 @@ public final class ResolvedCheckpoint implements Serializable {
     /** Copies (when remote), opens and fingerprints the checkpoint at {@code uri}. */
     public static ResolvedCheckpoint resolve(String uri, Configuration hadoop) {
         Path local = LocalCopy.of(uri, hadoop);
-        return new ResolvedCheckpoint(uri, local, Checkpoint.open(local), tokenizerFingerprint(local));
+        // A relative local path means the driver's working directory; executors run elsewhere (their own work dirs).
+        String where = LocalCopy.isLocal(uri) ? local.toAbsolutePath().toString() : uri;
+        return new ResolvedCheckpoint(where, local, Checkpoint.open(local), tokenizerFingerprint(local));
     }
 
     /**
@@ -82,6 +84,7 @@ public final class ResolvedCheckpoint implements Serializable {
         return TextTokenizer.exists(dir) ? TextTokenizer.load(dir) : null;
     }
 
+    /** Where tasks find the checkpoint: the URI as given, or a local path made absolute. */
     public String uri() {
         return uri;
     }

@@ -1,8 +1,8 @@
 package org.specfair.finetune;
 
+import org.specfair.checkpoint.LocalCopy;
 import org.specfair.checkpoint.Checkpoint;
 import org.specfair.checkpoint.ModelConfig;
-import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Models;
 import org.specfair.lm.SafetensorsWriter;
@@ -76,45 +76,42 @@ public final class FinetuneJob {
             // with half-precision compute are not built yet.
             throw new IllegalArgumentException("dtype " + o.dtype() + ": finetuning runs in float32 (mixed precision is not supported yet)");
         }
-        ResolvedCheckpoint resolved = ResolvedCheckpoint.resolve(o.model(), TableStore.hadoop(spark)); // pickle-only or broken: fails here
-        Path base = resolved.localDir();
-        ModelConfig mc = resolved.open(TableStore.hadoop(spark)).config();
+        Path base = LocalCopy.of(o.model(), TableStore.hadoop(spark));
+        Checkpoint ckpt = Checkpoint.open(base);            // a pickle-only or broken checkpoint fails here, before anything
+        ModelConfig mc = ckpt.config();
         if (o.config().contextLength() > mc.maxPositions()) {
             throw new IllegalArgumentException("context_length " + o.config().contextLength() + " exceeds the "
                     + mc.maxPositions() + " positions of " + o.model());
         }
         refuseToClobber(Path.of(o.out()));
-        ResolvedCheckpoint partner = null;
+        Path partner = null;
         if (o.partner() != null) {
-            partner = ResolvedCheckpoint.resolve(o.partner(), TableStore.hadoop(spark));
-            if (partner.vocabSize() != mc.vocabSize()) {
-                throw new IllegalArgumentException("partner " + o.partner() + " has vocabulary " + partner.vocabSize() + ", "
-                        + o.model() + " has " + mc.vocabSize() + ": no KL between them");
+            partner = LocalCopy.of(o.partner(), TableStore.hadoop(spark));
+            int pv = Checkpoint.open(partner).config().vocabSize();
+            if (pv != mc.vocabSize()) {
+                throw new IllegalArgumentException("partner " + o.partner() + " has vocabulary " + pv + ", " + o.model()
+                        + " has " + mc.vocabSize() + ": no KL between them");
             }
         }
         List<Packed> packed = new ArrayList<>();
         try (TextTokenizer tok = TextTokenizer.load(base)) {
-            int eos = mc.eosTokenId() >= 0 ? mc.eosTokenId() : tok.eosTokenIds().length > 0 ? tok.eosTokenIds()[0] : -1;
-            if (eos < 0) {
-                throw new IllegalArgumentException(o.model() + ": no eos_token_id in config.json or the tokenizer; packing needs one between documents");
-            }
+            int eos = mc.eosTokenId() >= 0 ? mc.eosTokenId() : tok.vocabSize() - 1;
             for (DatasetSpec d : o.datasets()) {
                 packed.add(pack(d, TextDataset.read(spark, d), tok, eos, o.config()));
             }
         }
-        String runKey = runKey(resolved.fingerprint() + " " + resolved.tokenizerFingerprint(), o);
+        String runKey = runKey(ckpt.fingerprint(), o);
         if (spark.sparkContext().isLocal()) {
-            return train(o.onDevice(TaskDevice.resolve(o.device())), base, partner == null ? null : partner.localDir(), packed,
-                    runKey, hook);
+            return train(o.onDevice(TaskDevice.resolve(o.device())), base, partner, packed, runKey, hook);
         }
         // On a cluster: one task, so the GPU comes from the task's resources; it copies the checkpoints to
         // its own disk and writes OUT (which must be on storage the driver sees too, e.g. a shared mount).
         SerializableConfiguration conf = new SerializableConfiguration(TableStore.hadoop(spark));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        ResolvedCheckpoint partnerOnTask = partner;
         return jsc.parallelize(List.of(0), 1).map(x -> train(o.onDevice(TaskDevice.resolve(o.device())),
-                resolved.open(conf.value()).dir(), partnerOnTask == null ? null : partnerOnTask.open(conf.value()).dir(),
-                packed, runKey, null)).collect().get(0);
+                LocalCopy.of(o.model(), conf.value()),
+                o.partner() == null ? null : LocalCopy.of(o.partner(), conf.value()), packed, runKey, null))
+                .collect().get(0);
     }
 
     static Packed pack(DatasetSpec d, TextDataset.Texts texts, TextTokenizer tok, int eos, TrainConfig c) {

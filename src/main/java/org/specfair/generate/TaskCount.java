@@ -16,6 +16,8 @@ record TaskCount(int tasks, String reason) {
     private static final Logger LOG = LogManager.getLogger(TaskCount.class);
     /** Tasks per slot: enough to balance uneven prompts, few enough that each fills its batches. */
     static final int TASKS_PER_SLOT = 4;
+    /** How long the slot count must stay unchanged before the driver stops waiting for more executors. */
+    static final long SETTLE_MS = 3000;
 
     static TaskCount of(SparkSession spark, GenerateOptions opts, int prompts) {
         if (opts.partitions() > 0) {
@@ -37,23 +39,36 @@ record TaskCount(int tasks, String reason) {
 
     /**
      * Task slots of the registered executors. On a cluster, waits up to
-     * {@code spark.scheduler.maxRegisteredResourcesWaitingTime} (30 s) for the first executor.
+     * {@code spark.scheduler.maxRegisteredResourcesWaitingTime} (30 s) for the first executor, then until
+     * no more register for {@link #SETTLE_MS}.
      */
     static int waitForSlots(SparkContext sc) {
         boolean local = sc.master().startsWith("local");
         long waitMs = sc.conf().getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s");
         long deadline = System.currentTimeMillis() + waitMs;
+        int seen = 0;
+        long stableSince = 0;
         while (true) {
             int slots = slots(sc);
-            if (slots > 0 || local) {
+            if (local) {
                 return Math.max(1, slots);
+            }
+            if (slots != seen) {
+                seen = slots;
+                stableSince = System.currentTimeMillis();
+            }
+            // Executors register one by one: once some have, take the count when it has not grown for a few seconds.
+            if (seen > 0 && (System.currentTimeMillis() - stableSince >= SETTLE_MS || System.currentTimeMillis() > deadline)) {
+                return seen;
             }
             if (System.currentTimeMillis() > deadline) {
                 throw new IllegalStateException("no executor registered with " + sc.master() + " within " + waitMs / 1000
                         + " s: the cluster cannot offer what the application asks (" + describe(sc)
-                        + "); see docs/cluster.md for --executor-cores, --executor-memory, --gpus-per-executor and --cpu");
+                        + "); see docs/cluster.md for --executor-cores, --executor-memory, --gpus-per-executor and --cluster-profile cpu");
             }
-            LOG.info("waiting for executors to register with {} ({})", sc.master(), describe(sc));
+            if (seen == 0) {
+                LOG.info("waiting for executors to register with {} ({})", sc.master(), describe(sc));
+            }
             try {
                 Thread.sleep(1000);
             } catch (InterruptedException e) {

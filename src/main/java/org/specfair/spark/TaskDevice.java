@@ -27,8 +27,8 @@ public final class TaskDevice {
         return device;
     }
 
-    /** {@link #of} for the current task (finetuning resolves its device this way). */
-    public static String resolve(String setting) {
-        return of(setting, TaskContext.get());
+    /** {@link #of} for the current task (if any). */
+    public static String resolve(String configured) {
+        return of(configured, TaskContext.get());
     }
 }

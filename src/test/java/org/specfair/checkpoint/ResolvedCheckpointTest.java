@@ -129,6 +129,9 @@ class ResolvedCheckpointTest {
         Path golden = Golden.dir("neo-main-tiny");
         ResolvedCheckpoint ckpt = ResolvedCheckpoint.resolve(golden.toString(), RemoteFs.conf());
         assertEquals(golden, ckpt.localDir());
+        // A relative path is the driver's: executors (other working directories) get it made absolute.
+        String relative = Path.of("").toAbsolutePath().relativize(golden.toAbsolutePath()).toString();
+        assertEquals(golden.toAbsolutePath().toString(), ResolvedCheckpoint.resolve(relative, RemoteFs.conf()).uri());
         int before = ExecutorModels.loadCount();
         ExecutorModels.Loaded a = ExecutorModels.get(roundTrip(ckpt), "cpu", "float32", RemoteFs.conf(), null);
         ExecutorModels.Loaded b = ExecutorModels.get(roundTrip(ckpt), "cpu", "float32", RemoteFs.conf(), null);

@@ -55,6 +55,15 @@ class GpuDevicesTest {
     }
 
     @Test
+    void aGpuRunOnTheCpuOnlyLibtorchIsRefusedNamingIt() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0,
+                "this machine has a GPU");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GpuDevices.requireCudaLibtorch("gpu:0"));
+        assertTrue(e.getMessage().contains("CPU-only build") && e.getMessage().contains("libtorch"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+
+    @Test
     void aMissingLibraryFolderIsRefusedBeforePyTorchLoads() {
         // The check reads the environment; this JVM's PYTORCH_LIBRARY_PATH is unset or real, so only the message is checked here.
         String msg = GpuDevices.cpuOnlyMessage("gpu:1", Optional.empty(), null);
