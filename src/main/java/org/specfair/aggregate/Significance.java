@@ -9,7 +9,6 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.stat.ChiSquareTest;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -146,7 +145,7 @@ public final class Significance {
         List<Object[]> out = new ArrayList<>();
         List<Row> cells = judged.groupBy("experiment", "stage", "judge").agg(count(lit(1)).as("n"),
                         org.apache.spark.sql.functions.sum("toxic").as("toxic"),
-                        org.apache.spark.sql.functions.countDistinct("category").as("groups"))
+                        org.apache.spark.sql.functions.array_sort(org.apache.spark.sql.functions.collect_set("category")).as("categories"))
                 .orderBy("experiment", "stage", "judge").collectAsList();
         for (Row c : cells) {
             String experiment = c.getAs("experiment");
@@ -154,14 +153,14 @@ public final class Significance {
             String judge = c.getAs("judge");
             long n = c.getLong(c.fieldIndex("n"));
             double toxic = c.getDouble(c.fieldIndex("toxic"));
-            long groups = c.getLong(c.fieldIndex("groups"));
+            List<String> categories = c.getList(c.fieldIndex("categories"));
+            long groups = categories.size();
             if (groups < 2 || toxic == 0 || toxic == n) {
                 out.add(new Object[] {experiment, "chi_square_toxicity", "toxic", null, stage, null, judge, null, null, n, null, null,
                         groups < 2 ? "fewer than two groups" : toxic == 0 ? "no toxic label" : "every label toxic"});
                 continue;
             }
             Dataset<Row> one = judged.filter(col("experiment").equalTo(experiment).and(col("stage").equalTo(stage)).and(col("judge").equalTo(judge)));
-            List<String> categories = one.select("category").distinct().orderBy("category").as(Encoders.STRING()).collectAsList();
             Column index = lit(-1.0);
             for (int i = categories.size() - 1; i >= 0; i--) {
                 index = when(col("category").equalTo(categories.get(i)), lit((double) i)).otherwise(index);

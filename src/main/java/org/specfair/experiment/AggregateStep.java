@@ -23,16 +23,25 @@ final class AggregateStep implements Step {
         return "aggregate (group_metrics, transitions, distributions, significance)";
     }
 
+    /**
+     * The generations (and judgments) of every stage that has them: a stage that could not run leaves the
+     * others' aggregates worth having, and when it runs later the key changes and aggregation reruns.
+     */
     @Override
     public String key(StepContext ctx) {
         StringBuilder k = new StringBuilder();
+        int stages = 0;
         for (ExperimentConfig.Stage s : ctx.config.stages()) {
-            k.append(s.name()).append(':').append(ctx.keyOf(GenerateStep.id(s.name())));
+            String generated = ctx.keyIfDone(GenerateStep.id(s.name()));
+            stages += generated.equals("none") ? 0 : 1;
+            k.append(s.name()).append(':').append(generated);
             if (!ctx.config.judges().isEmpty()) {
-                // Aggregates without judgments (ratio, KL) are still worth having; when judging can run later, the key changes.
                 k.append('/').append(ctx.keyIfDone(JudgeStep.id(s.name())));
             }
             k.append('|');
+        }
+        if (stages == 0) {
+            throw new StepUnavailable("no stage has generations to aggregate");
         }
         return k.toString();
     }

@@ -102,7 +102,7 @@ public record ExperimentConfig(String experiment, Long seed, Models models, Prom
 
     /**
      * A finetuning dataset: a file ({@code path}, {@code format}, {@code column}) or the counterfactually
-     * augmented copy of another dataset ({@code counterfactual_of}), written under {@code ROOT/datasets/}.
+     * augmented copy of another dataset ({@code counterfactual_of}), written under {@code ROOT/_datasets/}.
      *
      * @param format text (one example per line), csv, tsv, jsonl, parquet (default: from the name)
      * @param column the text column (csv/tsv/jsonl/parquet); default {@code text}

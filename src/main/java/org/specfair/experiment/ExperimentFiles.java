@@ -4,6 +4,7 @@ import org.specfair.decode.DecodeConfig;
 import org.specfair.decode.Mode;
 import org.specfair.decode.Schedule;
 import org.specfair.finetune.TrainConfig;
+import org.specfair.judge.JudgeSpec;
 import org.specfair.prompts.PromptFormat;
 
 import com.fasterxml.jackson.core.JsonLocation;
@@ -50,8 +51,7 @@ public final class ExperimentFiles {
     public static final String DATE = "{date}";
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    static final Pattern JUDGE = Pattern.compile("([A-Za-z0-9][A-Za-z0-9._-]*)=(llm|llama-guard|honest|classifier)(:.*)?");
-    static final Set<String> DATASET_FORMATS = Set.of("text", "csv", "tsv", "jsonl", "parquet");
+    static final Set<String> DATASET_FORMATS = Set.copyOf(org.specfair.finetune.DatasetSpec.FORMATS);
 
     private static final ObjectMapper YAML = strictMapper();
 
@@ -440,17 +440,25 @@ public final class ExperimentFiles {
         return TrainConfig.DEFAULTS.withAll(all);
     }
 
+    /** Judge specs are parsed by the judge job's own parser; their lexicon or model files must exist. */
     private static void validateJudges(ExperimentFile f, List<String> judges) {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < judges.size(); i++) {
-            String spec = judges.get(i);
-            var m = spec == null ? null : JUDGE.matcher(spec.strip());
-            if (m == null || !m.matches()) {
-                throw f.error("judges[" + i + "]", "'" + spec + "' is not a judge spec NAME=KIND[:key=value,...]"
-                        + " with KIND llm, llama-guard, honest or classifier");
+            String key = "judges[" + i + "]";
+            JudgeSpec spec;
+            try {
+                spec = JudgeSpec.parse(judges.get(i));
+            } catch (IllegalArgumentException e) {
+                throw f.error(key, e.getMessage());
             }
-            if (!names.add(m.group(1))) {
-                throw f.error("judges[" + i + "]", "judge name '" + m.group(1) + "' appears twice");
+            if (!names.add(spec.name())) {
+                throw f.error(key, "judge name '" + spec.name() + "' appears twice");
+            }
+            for (String file : List.of("lexicon", "model")) {
+                String where = spec.options().get(file);
+                if (where != null && !isRemote(where) && !Files.exists(Path.of(where))) {
+                    throw f.error(key, "judge " + spec.name() + ": " + file + " " + where + " does not exist");
+                }
             }
         }
     }

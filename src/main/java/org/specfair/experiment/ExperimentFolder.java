@@ -35,9 +35,14 @@ final class ExperimentFolder {
     private final FileSystem fs;
 
     ExperimentFolder(String root, String experiment, Configuration hadoop) {
-        this.dir = new Path(root.replaceAll("/+$", "") + "/_experiments/" + experiment);
+        this(root.replaceAll("/+$", "") + "/_experiments/" + experiment, hadoop);
+    }
+
+    /** A folder of the same kind anywhere (nightly keeps its snapshots in {@code ROOT/_nightly/FILE-STEM}). */
+    ExperimentFolder(String dir, Configuration hadoop) {
+        this.dir = new Path(dir);
         try {
-            this.fs = dir.getFileSystem(hadoop);
+            this.fs = this.dir.getFileSystem(hadoop);
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
         }

@@ -26,8 +26,8 @@ import java.util.Map;
 public final class ExperimentRunner {
     private static final Logger LOG = LogManager.getLogger(ExperimentRunner.class);
 
-    /** How one step went: ran, reused, not-available. */
-    public record StepOutcome(String step, String status, double seconds, String detail) {}
+    /** How one step went: ran, reused, not-available; {@code key} hashes its inputs (null when not available). */
+    public record StepOutcome(String step, String status, String key, double seconds, String detail) {}
 
     /** What a run did; {@code report} is the report page when the report step ran or was reused, else null. */
     public record Summary(String experiment, String root, String started, List<StepOutcome> steps, String report,
@@ -47,21 +47,25 @@ public final class ExperimentRunner {
 
     private ExperimentRunner() {}
 
-    /** Runs (or reuses) every step; throws {@link RunLock.Busy} when the experiment is already running under this root. */
+    /** Runs (or reuses) every step; throws {@link ExperimentBusy} when the experiment is already running under this root. */
     public static Summary run(SparkSession spark, ExperimentFile file, String root, PrintStream progress) {
+        return run(spark, file, root, progress, ExperimentPlan.of(file.config()));
+    }
+
+    /** As above with a given plan (tests run steps of their own). */
+    static Summary run(SparkSession spark, ExperimentFile file, String root, PrintStream progress, List<Step> plan) {
         String experiment = file.config().experiment();
         try (RunLock ignored = RunLock.acquire(RunLock.experimentLockFile(root, experiment),
                 "experiment " + experiment + " under " + root)) {
-            return runLocked(spark, file, root, progress);
+            return runLocked(spark, file, root, progress, plan);
         }
     }
 
-    private static Summary runLocked(SparkSession spark, ExperimentFile file, String root, PrintStream progress) {
+    private static Summary runLocked(SparkSession spark, ExperimentFile file, String root, PrintStream progress, List<Step> plan) {
         String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         StepContext ctx = new StepContext(spark, file, root);
         ExperimentFolder folder = new ExperimentFolder(ctx.root, ctx.config.experiment(), spark.sparkContext().hadoopConfiguration());
         folder.writeConfig(file.text());
-        List<Step> plan = ExperimentPlan.of(ctx.config);
         List<StepOutcome> outcomes = new ArrayList<>();
         String report = null;
         for (int i = 0; i < plan.size(); i++) {
@@ -81,13 +85,14 @@ public final class ExperimentRunner {
 
     private static StepOutcome runStep(StepContext ctx, ExperimentFolder folder, Step step, String tag, PrintStream progress) {
         long t0 = System.nanoTime();
+        String key = null;
         try {
-            String key = Hashes.of(step.id() + "|" + step.key(ctx));
+            key = Hashes.of(step.id() + "|" + step.key(ctx));
             var done = folder.record(step.id());
             if (done.isPresent() && done.get().key().equals(key) && step.stillThere(ctx, done.get().outputs())) {
                 ctx.finished(step.id(), key, done.get().outputs());
                 progress.printf("%s: reused (same inputs, finished %s)%n", tag, done.get().finished());
-                return new StepOutcome(step.id(), REUSED, seconds(t0), done.get().finished());
+                return new StepOutcome(step.id(), REUSED, key, seconds(t0), done.get().finished());
             }
             progress.printf("%s: %s ...%n", tag, step.describe());
             folder.deleteRecord(step.id());  // the old result is being replaced: no record until the new one is whole
@@ -96,12 +101,11 @@ public final class ExperimentRunner {
             folder.writeRecord(new StepRecord(step.id(), key, out, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), secs));
             ctx.finished(step.id(), key, out);
             progress.printf(Locale.ROOT, "%s: done in %.1f s%n", tag, secs);
-            return new StepOutcome(step.id(), RAN, secs, summary(out));
+            return new StepOutcome(step.id(), RAN, key, secs, summary(out));
         } catch (StepUnavailable e) {
-            ctx.unavailable(step.id(), e.getMessage());
             progress.printf("%s: NOT AVAILABLE: %s%n", tag, e.getMessage());
             LOG.warn("{}: not available: {}", step.id(), e.getMessage());
-            return new StepOutcome(step.id(), NOT_AVAILABLE, seconds(t0), e.getMessage());
+            return new StepOutcome(step.id(), NOT_AVAILABLE, null, seconds(t0), e.getMessage());
         }
     }
 

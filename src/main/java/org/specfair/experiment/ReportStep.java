@@ -1,5 +1,7 @@
 package org.specfair.experiment;
 
+import org.specfair.report.ReportJob;
+
 import java.util.Map;
 
 /** The report, {@code ROOT/report/index.html}, from the aggregates. */
@@ -27,6 +29,13 @@ final class ReportStep implements Step {
 
     @Override
     public Map<String, String> run(StepContext ctx) {
-        throw new StepUnavailable("the report is not in this build yet (org.specfair.report.ReportJob, issue 13)");
+        ReportJob.Summary s = ReportJob.run(ctx.spark, ctx.root, reportDir(ctx));
+        return Map.of("index", s.page().toString(), "charts", String.valueOf(s.charts()),
+                "omitted", String.join("; ", s.omitted()));
+    }
+
+    @Override
+    public boolean stillThere(StepContext ctx, Map<String, String> outputs) {
+        return java.nio.file.Files.isRegularFile(java.nio.file.Path.of(outputs.get("index")));
     }
 }

@@ -31,14 +31,7 @@ final class RunLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Thrown when another live process holds the lock. */
-    static final class Busy extends IllegalStateException {
-        Busy(String message) {
-            super(message);
-        }
-    }
-
-    /** Takes the lock at {@code file} for {@code what} (named in messages), or throws {@link Busy} at once. */
+    /** Takes the lock at {@code file} for {@code what} (named in messages), or throws {@link ExperimentBusy} at once. */
     static RunLock acquire(Path file, String what) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -52,7 +45,7 @@ final class RunLock implements AutoCloseable {
             if (lock == null) {
                 String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
                 ch.close();
-                throw new Busy(what + " is already running (" + (holder.isEmpty() ? "holder unknown" : holder)
+                throw new ExperimentBusy(what + " is already running (" + (holder.isEmpty() ? "holder unknown" : holder)
                         + "; lock " + file + ", released when that process ends)");
             }
             String me = "pid " + ProcessHandle.current().pid() + " on " + host() + " since " + Instant.now();

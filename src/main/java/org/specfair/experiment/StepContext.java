@@ -31,7 +31,6 @@ final class StepContext {
     final String root;
 
     private final Map<String, Map<String, String>> outputs = new HashMap<>();
-    private final Map<String, String> unavailable = new HashMap<>();
     private final Map<String, String> fingerprints = new HashMap<>();
     private List<Prompt> prompts;
 
@@ -53,7 +52,7 @@ final class StepContext {
     String keyOf(String stepId) {
         String k = keys.get(stepId);
         if (k == null) {
-            throw new StepUnavailable("needs " + stepId + " (" + unavailable.getOrDefault(stepId, "did not run") + ")");
+            throw new StepUnavailable("needs " + stepId + ", which is not available");
         }
         return k;
     }
@@ -69,22 +68,25 @@ final class StepContext {
         return d.path() != null ? d.path() : output(CounterfactualStep.id(name), "path");
     }
 
+    /** The finetune jobs' description of a dataset: its file, or the counterfactual copy (Parquet, column text). */
+    org.specfair.finetune.DatasetSpec datasetSpec(String name) {
+        ExperimentConfig.Dataset d = config.datasets().get(name);
+        return d.path() != null ? new org.specfair.finetune.DatasetSpec(name, d.path(), d.format(), d.column())
+                : new org.specfair.finetune.DatasetSpec(name, datasetLocation(name), "parquet", "text");
+    }
+
     /** A dataset's content fingerprint (its file's bytes, or the counterfactual copy's). */
     String datasetFingerprint(String name) {
         ExperimentConfig.Dataset d = config.datasets().get(name);
         return d.path() != null ? contentFingerprint(d.path()) : output(CounterfactualStep.id(name), "fingerprint");
     }
 
-    void unavailable(String stepId, String reason) {
-        unavailable.put(stepId, reason);
-    }
-
     /** An output of an earlier step; {@link StepUnavailable} when that step could not run. */
     String output(String stepId, String name) {
         Map<String, String> out = outputs.get(stepId);
         if (out == null) {
-            String why = unavailable.getOrDefault(stepId, "did not run");
-            throw new StepUnavailable("needs " + stepId + " (" + why + ")");
+            // The cause is on that step's own line: name the step, not the chain.
+            throw new StepUnavailable("needs " + stepId + ", which is not available");
         }
         String v = out.get(name);
         if (v == null) {

@@ -1,5 +1,8 @@
 package org.specfair.experiment;
 
+import org.specfair.finetune.TermFrequencyJob;
+
+import java.util.List;
 import java.util.Map;
 
 /** Counts identity terms per category in a finetuning dataset: the {@code term_counts} partition of the experiment. */
@@ -25,6 +28,8 @@ record TermCountsStep(String dataset) implements Step {
 
     @Override
     public Map<String, String> run(StepContext ctx) {
-        throw new StepUnavailable("term counts are not in this build yet (org.specfair.finetune.TermFrequencyJob, issue 12)");
+        TermFrequencyJob.Summary s = TermFrequencyJob.run(ctx.spark, new TermFrequencyJob.Options(ctx.root,
+                ctx.config.experiment(), List.of(ctx.datasetSpec(dataset)), null));
+        return Map.of("rows", String.valueOf(s.rows()), "dataset_tokens", String.valueOf(s.datasetTokens().get(0)));
     }
 }

@@ -1,7 +1,9 @@
 package org.specfair.tables;
 
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
@@ -10,8 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Registers every Parquet table found under an output root as a temporary view named after its folder,
- * read as {@link TableStore#read} reads it: partition values are the strings written ({@code stage = '01'}).
+ * Registers every Parquet table found under an output root (generations, drafts, tokens, judgments, the
+ * aggregates ...) as a temporary view named after its folder, read as {@link TableStore#read} reads it.
+ * Folders holding no Parquet file (a report, staging) are not tables and are skipped.
  */
 public final class TableViews {
     private TableViews() {}
@@ -19,16 +22,15 @@ public final class TableViews {
     public static List<String> register(SparkSession spark, String root) {
         List<String> names = new ArrayList<>();
         try {
-            org.apache.hadoop.fs.Path base = new org.apache.hadoop.fs.Path(root);
-            var fs = base.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            Path base = new Path(root);
+            FileSystem fs = base.getFileSystem(TableStore.hadoop(spark));
             if (!fs.exists(base)) {
                 throw new IllegalArgumentException(root + ": output root does not exist");
             }
             for (var status : fs.listStatus(base)) {
                 String name = status.getPath().getName();
-                if (status.isDirectory() && name.matches("[A-Za-z][A-Za-z0-9_]*")) {
-                    Dataset<Row> table = TableStore.readFolder(spark, status.getPath().toString());
-                    table.createOrReplaceTempView(name);
+                if (status.isDirectory() && name.matches("[A-Za-z][A-Za-z0-9_]*") && holdsParquet(fs, status.getPath())) {
+                    TableStore.read(spark, root, name).createOrReplaceTempView(name);
                     names.add(name);
                 }
             }
@@ -37,5 +39,16 @@ public final class TableViews {
         }
         names.sort(null);
         return names;
+    }
+
+    /** Stops at the first Parquet file, so a large table costs one partial listing. */
+    private static boolean holdsParquet(FileSystem fs, Path dir) throws IOException {
+        RemoteIterator<LocatedFileStatus> files = fs.listFiles(dir, true);
+        while (files.hasNext()) {
+            if (files.next().getPath().getName().endsWith(".parquet")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -44,8 +44,8 @@ class ExperimentFilesTest {
                     main: [corpus_cf]
                     finetune: {max_steps: 10}
                 judges:
-                  - lex=honest:lexicon=x.tsv
-                """.formatted(main, draft, prompts, corpus);
+                  - lex=honest:lexicon=%s
+                """.formatted(main, draft, prompts, corpus, Files.writeString(dir.resolve("lex.tsv"), "id\tpos\tcategory\tstereotype\tlemma\tlevel\n"));
     }
 
     private ExperimentFile parse(String text) {
@@ -111,7 +111,10 @@ class ExperimentFilesTest {
         assertTrue(error(text.replace("counterfactual_of: corpus}", "counterfactual_of: nope}"))
                 .contains(":11: datasets.corpus_cf.counterfactual_of: unknown dataset 'nope'"));
         assertTrue(error(text.replace("  - name: cf", "  - name: base")).contains("stage 'base' appears twice"));
-        assertTrue(error(text.replace("lex=honest", "lex=perspective")).contains(":18: judges[0]: 'lex=perspective:"));
+        String judge = error(text.replace("lex=honest", "lex=perspective"));
+        assertTrue(judge.contains(":18: judges[0]: judge lex: unknown kind 'perspective'"), judge);
+        judge = error(text.replace("lexicon=", "lexicon=" + dir.resolve("nowhere") + "#"));
+        assertTrue(judge.contains(":18: judges[0]: judge lex: lexicon "), judge);
         assertTrue(error(text.replace("max_new_tokens: 8", "max_new_tokens: 0")).contains("decoding: max_new_tokens must be >= 1"));
         String dup = error(text + "models: {}\n");
         assertTrue(dup.contains("not valid YAML: Duplicate field 'models'"), dup);

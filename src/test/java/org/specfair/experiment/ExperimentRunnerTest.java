@@ -114,33 +114,56 @@ class ExperimentRunnerTest {
         assertEquals(4, Files.list(folder.resolve("runs")).filter(p -> p.toString().endsWith(".json")).count());
     }
 
+    /** A step that cannot run here, and one that reads it. */
+    record Missing(String id) implements Step {
+        public String describe() {
+            return "missing";
+        }
+
+        public String key(StepContext ctx) {
+            return "k";
+        }
+
+        public java.util.Map<String, String> run(StepContext ctx) {
+            throw new StepUnavailable("not in this build");
+        }
+    }
+
+    record Dependent(String id, String needs) implements Step {
+        public String describe() {
+            return "dependent";
+        }
+
+        public String key(StepContext ctx) {
+            return ctx.keyOf(needs);
+        }
+
+        public java.util.Map<String, String> run(StepContext ctx) {
+            throw new AssertionError("must not run");
+        }
+    }
+
     @Test
     void stepsThatCannotRunAreReportedAndTheirDependentsSkipped() throws IOException {
-        Path corpus = Files.writeString(dir.resolve("corpus.txt"), "1 2 3\n4 5 6\n");
-        String text = file("""
-                datasets:
-                  corpus: {path: %s}
-                stages:
-                  - name: base
-                  - name: tuned
-                    main: [corpus]
-                """.formatted(corpus), 4);
-        StringBuilder log = new StringBuilder();
-        ExperimentRunner.Summary s = run(text, log);
+        ExperimentFile f = ExperimentFiles.parse(dir.resolve("e.yaml"), file("", 4), LocalDate.of(2026, 11, 30));
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        ExperimentRunner.Summary s = ExperimentRunner.run(spark, f, dir.resolve("root").toString(),
+                new PrintStream(progress, true, StandardCharsets.UTF_8),
+                List.of(new Missing("x/missing"), new GenerateStep("base"), new Dependent("y/dependent", "x/missing")));
         assertFalse(s.complete());
-        assertEquals(List.of("term-counts/corpus", "generate/base", "finetune/tuned/main", "generate/tuned"),
-                s.steps().stream().map(ExperimentRunner.StepOutcome::step).toList());
-        assertEquals(List.of(ExperimentRunner.NOT_AVAILABLE, ExperimentRunner.RAN, ExperimentRunner.NOT_AVAILABLE,
-                ExperimentRunner.NOT_AVAILABLE), s.steps().stream().map(ExperimentRunner.StepOutcome::status).toList(), log.toString());
-        assertTrue(s.steps().get(3).detail().startsWith("needs finetune/tuned/main ("), s.steps().get(3).detail());
-        assertEquals(0, TableStore.exists(spark, dir.resolve("root/generations/experiment=run-2026-11-30/stage=tuned").toString()) ? 1 : 0);
+        assertEquals(List.of(ExperimentRunner.NOT_AVAILABLE, ExperimentRunner.RAN, ExperimentRunner.NOT_AVAILABLE),
+                s.steps().stream().map(ExperimentRunner.StepOutcome::status).toList(), progress.toString(StandardCharsets.UTF_8));
+        assertEquals("not in this build", s.steps().get(0).detail());
+        assertEquals("needs x/missing, which is not available", s.steps().get(2).detail());
+        assertTrue(progress.toString(StandardCharsets.UTF_8).contains("[run-2026-11-30 1/3] x/missing: NOT AVAILABLE: not in this build"));
+        assertEquals(12, rows("base"), "the steps that do not depend on it still run");
     }
 
     @Test
     void aSecondRunOfTheSameExperimentIsRefusedWhileTheFirstHoldsTheLock() throws IOException {
         String root = dir.resolve("root").toString();
         try (RunLock held = RunLock.acquire(RunLock.experimentLockFile(root, "run-2026-11-30"), "test")) {
-            RunLock.Busy busy = assertThrows(RunLock.Busy.class, () -> run(file("", 6), new StringBuilder()));
+            ExperimentBusy busy = assertThrows(ExperimentBusy.class, () -> run(file("", 6), new StringBuilder()));
             assertTrue(busy.getMessage().startsWith("experiment run-2026-11-30 under " + root + " is already running (pid "),
                     busy.getMessage());
         }

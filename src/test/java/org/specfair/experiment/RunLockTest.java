@@ -37,14 +37,14 @@ class RunLockTest {
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("locked", out.readLine());
-            RunLock.Busy busy = assertThrows(RunLock.Busy.class, () -> RunLock.acquire(lock, "nightly"));
+            ExperimentBusy busy = assertThrows(ExperimentBusy.class, () -> RunLock.acquire(lock, "nightly"));
             assertTrue(busy.getMessage().startsWith("nightly is already running (pid " + holder.pid() + " on "), busy.getMessage());
         } finally {
             holder.destroyForcibly();
             assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
         }
         try (RunLock mine = RunLock.acquire(lock, "nightly")) {
-            assertThrows(RunLock.Busy.class, () -> RunLock.acquire(lock, "nightly"), "held by this JVM now");
+            assertThrows(ExperimentBusy.class, () -> RunLock.acquire(lock, "nightly"), "held by this JVM now");
         }
         RunLock.acquire(lock, "nightly").close();
     }

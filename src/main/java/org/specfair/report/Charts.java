@@ -1,0 +1,128 @@
+package org.specfair.report;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The report's chart kinds (XChart, drawn headless to PNG), one look for all: white background, legend outside. */
+final class Charts {
+    static final int WIDTH = 1000;
+    static final int HEIGHT = 480;
+
+    private Charts() {}
+
+    /** A named series of values over the x categories, with optional symmetric error half-widths. */
+    record Bars(String name, List<Double> values, List<Double> errors) {}
+
+    static CategoryChart groupedBars(String title, String xTitle, String yTitle, List<String> categories, List<Bars> series) {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        style(chart.getStyler());
+        chart.getStyler().setOverlapped(false);
+        chart.getStyler().setErrorBarsColor(Color.DARK_GRAY);
+        chart.getStyler().setXAxisLabelRotation(categories.size() > 6 ? 30 : 0);
+        for (Bars b : series) {
+            // XChart wants numbers, not nulls: a missing bar is drawn as 0 and says so in the legend.
+            List<Double> values = b.values().stream().map(v -> v == null ? 0.0 : v).toList();
+            CategorySeries s = b.errors() == null ? chart.addSeries(b.name(), categories, values)
+                    : chart.addSeries(b.name(), categories, values, b.errors().stream().map(v -> v == null ? 0.0 : v).toList());
+            s.setMarker(SeriesMarkers.NONE);
+        }
+        return chart;
+    }
+
+    /** Step-free line histograms: x = bin centre, y = share of the histogram's values; dashed series for "before" sides. */
+    record Line(String name, double[] x, double[] y, boolean dashed, Color color) {
+        Line(String name, double[] x, double[] y, boolean dashed) {
+            this(name, x, y, dashed, null);
+        }
+    }
+
+    /** Colours by index (matplotlib's tab10): one group keeps its colour across a chart's series. */
+    static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+            new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
+
+    /** @param histogram x values are bin centres of shared edges: the axis starts at the first bin's lower edge */
+    static XYChart lines(String title, String xTitle, String yTitle, List<Line> series, boolean histogram) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        style(chart.getStyler());
+        chart.getStyler().setXAxisDecimalPattern("#0.0##");
+        if (histogram && !series.isEmpty() && series.get(0).x().length > 1) {
+            // Start at the first bin's lower edge (0 for KL, -1 for p - q), not at its centre.
+            double[] x = series.get(0).x();
+            chart.getStyler().setXAxisMin(x[0] - (x[1] - x[0]) / 2);
+        }
+        for (Line l : series) {
+            XYSeries s = chart.addSeries(l.name(), l.x(), l.y());
+            s.setMarker(SeriesMarkers.NONE);
+            if (l.dashed()) {
+                s.setLineStyle(SeriesLines.DASH_DASH);
+            }
+            if (l.color() != null) {
+                s.setLineColor(l.color());
+            }
+        }
+        return chart;
+    }
+
+    /** Rows x columns of counts, each cell annotated with its value. */
+    static HeatMapChart heatmap(String title, String xTitle, String yTitle, List<String> columns, List<String> rows, long[][] counts) {
+        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(Math.max(260, 90 + 48 * rows.size()))
+                .title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        style(chart.getStyler());
+        chart.getStyler().setShowValue(true);
+        chart.getStyler().setValueFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        chart.getStyler().setRangeColors(new Color[] {new Color(0xF7FBFF), new Color(0x6BAED6), new Color(0x08519C)});
+        chart.getStyler().setLegendVisible(true);
+        List<Number[]> cells = new java.util.ArrayList<>();
+        long max = 1;
+        for (int r = 0; r < rows.size(); r++) {
+            for (int c = 0; c < columns.size(); c++) {
+                cells.add(new Number[] {c, r, counts[r][c]});
+                max = Math.max(max, counts[r][c]);
+            }
+        }
+        chart.getStyler().setMin(0);
+        chart.getStyler().setMax(max);
+        chart.addSeries("samples", columns, rows, cells);
+        return chart;
+    }
+
+    private static void style(Styler s) {
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBackgroundColor(Color.WHITE);
+        s.setLegendPosition(Styler.LegendPosition.OutsideE);
+        s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        s.setAntiAlias(true);
+        if (s instanceof org.knowm.xchart.style.AxesChartStyler a) {
+            a.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            a.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            a.setPlotGridLinesColor(new Color(0xE0E0E0));
+        }
+    }
+
+    static void save(Chart<?, ?> chart, Path file) {
+        try {
+            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+}
