@@ -33,10 +33,7 @@ public final class AggregateJob {
 
     /** spark-submit entry point ({@code --class org.specfair.aggregate.AggregateJob}): arguments as for {@code jobs/aggregate}. */
     public static void main(String[] args) {
-        String[] full = new String[args.length + 1];
-        full[0] = "aggregate";
-        System.arraycopy(args, 0, full, 1, args.length);
-        System.exit(org.specfair.cli.SpecFair.run(full));
+        org.specfair.cli.SpecFair.exitWith("aggregate", args);
     }
 
     /** @param experiment one experiment, or null for every experiment under the root */

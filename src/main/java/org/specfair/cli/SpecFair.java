@@ -16,6 +16,14 @@ public final class SpecFair implements Runnable {
         System.exit(run(args));
     }
 
+    /** A job class's spark-submit {@code main}: runs {@code specfair <command> args...} and exits with its code. */
+    public static void exitWith(String command, String[] args) {
+        String[] full = new String[args.length + 1];
+        full[0] = command;
+        System.arraycopy(args, 0, full, 1, args.length);
+        System.exit(run(full));
+    }
+
     /** Runs a command line; user errors become one line on stderr and exit code 2. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new SpecFair());
