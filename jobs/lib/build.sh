@@ -40,13 +40,68 @@ specfair_jvm_flags() {
        "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
 }
 
-# Builds target/specfair-cluster.jar (Spark provided) for spark-submit when missing or stale.
+# Builds target/specfair-cluster.jar (Spark provided) for spark-submit when missing or stale, and checks it:
+# DJL finds PyTorch through a services file that several jars ship; a jar where they were not merged
+# fails every task with "Deep learning engine not found: PyTorch".
 specfair_build_cluster() {
   local root="$1" jar="$1/target/specfair-cluster.jar"
   if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
     echo "specfair: building the cluster jar (mvn -Pcluster package) ..." >&2
     (cd "$root" && mvn -q -B -Pcluster -DskipTests package >&2)
   fi
+  specfair_check_cluster_jar "$jar"
+}
+
+specfair_check_cluster_jar() {
+  local jar="$1" services
+  services="$(unzip -p "$jar" META-INF/services/ai.djl.engine.EngineProvider 2>/dev/null || true)"
+  if ! grep -q 'ai.djl.pytorch.engine.PtEngineProvider' <<<"$services"; then
+    echo "specfair: $jar: META-INF/services/ai.djl.engine.EngineProvider does not list PyTorch (found: $(echo $services)); rebuild with mvn -Pcluster package" >&2
+    return 2
+  fi
+}
+
+# spark-submit arguments for a cluster run: a resource profile (conf/spark-defaults.conf = GPU nodes, or
+# conf/spark-cpu.conf with --cluster-profile cpu), sizing flags, the project's log4j2 config for the
+# driver, and the user's --files merged with the GPU discovery script. Prints one argument per line.
+#   --executor-cores N      cores per executor (spark.executor.cores)
+#   --executor-memory SIZE  heap per executor (spark.executor.memory)
+#   --gpus-per-executor G   GPUs per executor (GPU profile; one task per GPU, so spark.task.cpus = cores / G)
+specfair_submit_args() {
+  local root="$1"; shift
+  local profile=gpu cores="" gpus="" files="$root/conf/getGpusResources.sh" driver_opts="" task_cpus_given=""
+  local -a out=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --cluster-profile) profile="$2"; shift 2 ;;
+      --executor-cores) cores="$2"; out+=("$1" "$2"); shift 2 ;;
+      --gpus-per-executor) gpus="$2"; shift 2 ;;
+      --files) files="$files,$2"; shift 2 ;;
+      --driver-java-options) driver_opts="$2"; shift 2 ;;
+      --conf) [[ "$2" == spark.task.cpus=* ]] && task_cpus_given=1; out+=("$1" "$2"); shift 2 ;;
+      *) out+=("$1"); shift ;;
+    esac
+  done
+  local props
+  case "$profile" in
+    gpu) props="$root/conf/spark-defaults.conf" ;;
+    cpu) props="$root/conf/spark-cpu.conf" ;;
+    *) echo "specfair: --cluster-profile must be gpu or cpu, not '$profile'" >&2; return 2 ;;
+  esac
+  local default_cores
+  default_cores="$(awk '$1 == "spark.executor.cores" {print $2}' "$props")"
+  if [ "$profile" = gpu ]; then
+    gpus="${gpus:-1}"
+    out+=(--conf "spark.executor.resource.gpu.amount=$gpus")
+    if [ -z "$task_cpus_given" ]; then
+      local c="${cores:-$default_cores}"
+      out+=(--conf "spark.task.cpus=$(( c / gpus > 0 ? c / gpus : 1 ))")
+    fi
+  elif [ -n "$gpus" ]; then
+    echo "specfair: --gpus-per-executor needs --cluster-profile gpu" >&2; return 2
+  fi
+  printf '%s\n' --properties-file "$props" --files "$files" \
+    --driver-java-options "-Dlog4j2.configurationFile=$root/conf/log4j2.xml${driver_opts:+ $driver_opts}" "${out[@]}"
 }
 
 # Runs a Spark job class: embedded local mode, or spark-submit when SPARK_HOME is set and the master is not local.
@@ -58,15 +113,18 @@ specfair_run_spark_job() {
     case "$1" in
       --master) master="$2"; spark_opts+=("$1" "$2"); shift 2 ;;
       --conf) spark_opts+=("$1" "$2"); sysprops+=("-D$2"); shift 2 ;;
-      --deploy-mode|--executor-memory|--num-executors|--executor-cores|--driver-memory|--files|--jars|--properties-file|--queue|--name)
+      --deploy-mode|--executor-memory|--num-executors|--executor-cores|--driver-memory|--files|--jars|--properties-file|--queue|--name|--total-executor-cores|--driver-java-options|--cluster-profile|--gpus-per-executor)
         spark_opts+=("$1" "$2"); shift 2 ;;
       *) job_args+=("$1"); shift ;;
     esac
   done
   if [ -n "${SPARK_HOME:-}" ] && [ -n "$master" ] && [[ "$master" != local* ]]; then
-    specfair_build_cluster "$root"
-    exec "$SPARK_HOME/bin/spark-submit" --class "$main_class" --properties-file "$root/conf/spark-defaults.conf" \
-      --files "$root/conf/getGpusResources.sh" "${spark_opts[@]}" "$root/target/specfair-cluster.jar" "${job_args[@]}"
+    specfair_build_cluster "$root" || exit 2
+    local -a submit=()
+    mapfile -t submit < <(specfair_submit_args "$root" "${spark_opts[@]}")
+    [ "${#submit[@]}" -gt 0 ] || exit 2
+    echo "specfair: spark-submit ${submit[*]}" >&2
+    exec "$SPARK_HOME/bin/spark-submit" --class "$main_class" "${submit[@]}" "$root/target/specfair-cluster.jar" "${job_args[@]}"
   fi
   specfair_build "$root"
   exec java $(specfair_jvm_flags "$root") ${SPECFAIR_JAVA_OPTS:-} "${sysprops[@]}" \

@@ -20,11 +20,11 @@ import static org.apache.spark.sql.functions.col;
 public record AggregateInputs(Dataset<Row> generations, Optional<Dataset<Row>> tokens, Optional<Dataset<Row>> drafts,
                               Optional<Dataset<Row>> judgments, Optional<Dataset<Row>> checkpoints) {
     /** Written by the judge job (issue 11's contract: keys + judge, judge_kind, label, score, error ...). */
-    public static final String JUDGMENTS = "judgments";
+    public static final String JUDGMENTS = Tables.JUDGMENTS;
     /** Written by the finetuning job: per finished checkpoint, its stage and parent_stage. */
-    public static final String CHECKPOINTS = "checkpoints";
+    public static final String CHECKPOINTS = Tables.CHECKPOINTS;
     /** Written by the finetuning job: probe KL between the pair at training steps. */
-    public static final String MILESTONES = "milestones";
+    public static final String MILESTONES = Tables.MILESTONES;
 
     /** The generation key: one sample of one prompt in one run. */
     public static final String[] KEYS = {"experiment", "stage", "run_id", "prompt_id", "sample_index"};

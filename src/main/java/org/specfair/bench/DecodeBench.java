@@ -26,6 +26,11 @@ import java.util.Random;
  * costs one decode step, and at --k), then batch-16 throughput (batching is the baseline a study is up
  * against) and the scoring pass's share of the time. Options: --quick, --layers-kept N, --noise S, --k K,
  * --device cpu|gpu:N, --dtype float32|float16|bfloat16.
+ *
+ * <p>{@code --hf-policies} instead compares Hugging Face's default draft policies by version, side by side on
+ * the same pair and prompts: up to v4.44 ({@code heuristic}, 5 tokens; per call, and carried across prompts as
+ * HF's assistant keeps it) and from v4.45 ({@code constant}, 20 tokens, confidence threshold 0.4; fixed, and
+ * with HF's dynamic adjustment), each against main-only decoding at batch 1.
  */
 public final class DecodeBench {
     public static void main(String[] args) {
@@ -39,6 +44,10 @@ public final class DecodeBench {
         int newTokens = quick ? 16 : 48;
         int prompts1 = quick ? 3 : 6;
         ModelConfig mainCfg = EngineShapes.gptNeo125M();
+        if (List.of(args).contains("--hf-policies")) {
+            hfPolicies(mainCfg, keep, noise, embeddingStd, device, dtype, quick);
+            return;
+        }
         System.out.printf(Locale.ROOT, "decode bench: main gpt-neo-125M shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens, %s %s%n",
                 embeddingStd, keep, noise, k, newTokens, device, dtype);
         try (CausalLM main = Models.build(mainCfg, new RandomWeights(1, 0.02, embeddingStd), device, dtype);
@@ -91,6 +100,44 @@ public final class DecodeBench {
                     k, c, atK.json(), kModel, atModelK.json(), mainOnly.tokensPerSec(), spec.tokensPerSec(), main16.tokensPerSec(),
                     spec16.tokensPerSec(), spec16.tokensPerSec() / spec.tokensPerSec(), s1.overDecoding(), s1.shareOfTotal(),
                     s16.overDecoding(), s16.shareOfTotal());
+        }
+    }
+
+    /** Hugging Face's default draft policies by version, side by side against main-only decoding (batch 1). */
+    static void hfPolicies(ModelConfig mainCfg, int keep, double noise, double embeddingStd, String device, String dtype, boolean quick) {
+        int newTokens = quick ? 24 : 64;
+        int n = quick ? 4 : 8;
+        System.out.printf(Locale.ROOT, "decode bench --hf-policies: main gpt-neo-125M shapes (random, embedding std %.2f), assistant = first %d"
+                + " layers + N(0, %.4f) noise, %d prompts x %d new tokens, batch 1, greedy, %s %s%n", embeddingStd, keep, noise, n, newTokens, device, dtype);
+        try (CausalLM main = Models.build(mainCfg, new RandomWeights(1, 0.02, embeddingStd), device, dtype);
+             CausalLM assistant = Models.build(mainCfg.withLayers(keep), new DerivedWeights(main, keep, noise, 2), device, dtype)) {
+            DecodeConfig base = DecodeConfig.greedy(newTokens);
+            warmUp(main, assistant, base);
+            String[] names = {"main-only", "hf<=4.44 heuristic 5 (per call)", "hf<=4.44 heuristic 5 (carried)",
+                    "hf>=4.45 constant 20 + threshold 0.4", "hf>=4.45 ... + dynamic threshold"};
+            List<Decoder> decoders = List.of(new Decoder(main, assistant, base.withMode(Mode.MAIN_ONLY)),
+                    new Decoder(main, assistant, base.withHfDefaults("4.44")),
+                    new Decoder(main, assistant, base.withHfDefaults("4.44").withSchedule(Schedule.HEURISTIC, 5)),
+                    new Decoder(main, assistant, base.withHfDefaults("4.45")),
+                    new Decoder(main, assistant, base.withHfDefaults("4.45").withConfidenceThreshold(0.4, true)));
+            Run[] runs = interleaved(decoders, prompts(n, 12, mainCfg.vocabSize(), 7), 1, false, 1);
+            StringBuilder json = new StringBuilder("{\"bench\":\"decode-hf-policies\",\"new_tokens\":" + newTokens + ",\"policies\":[");
+            for (int i = 0; i < names.length; i++) {
+                Run r = runs[i];
+                double speedup = r.tokensPerSec() / runs[0].tokensPerSec();
+                if (i == 0) {
+                    System.out.printf(Locale.ROOT, "%-40s %8.2f tokens/s%n", names[i], r.tokensPerSec());
+                } else {
+                    System.out.printf(Locale.ROOT, "%-40s %8.2f tokens/s  speedup %.3f  acceptance rate %.3f  alpha %.3f  ratio %.3f  proposed/round %.2f  tokens/round %.2f%n",
+                            names[i], r.tokensPerSec(), speedup, r.acceptanceRate(), r.alpha(), (double) r.nMatches() / (n * newTokens),
+                            (double) r.proposed() / r.rounds(), r.tokensPerRound());
+                }
+                json.append(i == 0 ? String.format(Locale.ROOT, "{\"policy\":\"%s\",\"tokens_per_sec\":%.3f}", names[i], r.tokensPerSec())
+                        : String.format(Locale.ROOT, ",{\"policy\":\"%s\",\"tokens_per_sec\":%.3f,\"speedup\":%.4f,\"acceptance_rate\":%.4f,"
+                                + "\"alpha\":%.4f,\"ratio\":%.4f}", names[i], r.tokensPerSec(), speedup, r.acceptanceRate(), r.alpha(),
+                        (double) r.nMatches() / (n * newTokens)));
+            }
+            System.out.println(json.append("]}"));
         }
     }
 
@@ -191,9 +238,14 @@ public final class DecodeBench {
     }
 
     /** Totals of one timed configuration. */
-    record Run(double seconds, long tokens, long accepted, long tested, long rounds) {
+    record Run(double seconds, long tokens, long accepted, long tested, long rounds, long proposed, long nMatches) {
         double tokensPerSec() {
             return tokens / seconds;
+        }
+
+        /** accepted / proposed (the {@code acceptance_rate} column). */
+        double acceptanceRate() {
+            return proposed == 0 ? Double.NaN : (double) accepted / proposed;
         }
 
         /** Per-token acceptance probability: accepted / (accepted + first rejections). */
@@ -203,7 +255,7 @@ public final class DecodeBench {
 
         Run plus(Run o) {
             return new Run(seconds + o.seconds, tokens + o.tokens, accepted + o.accepted,
-                    tested + o.tested, rounds + o.rounds);
+                    tested + o.tested, rounds + o.rounds, proposed + o.proposed, nMatches + o.nMatches);
         }
 
         double tokensPerRound() {
@@ -222,16 +274,20 @@ public final class DecodeBench {
         long accepted = 0;
         long tested = 0;
         long rounds = 0;
+        long proposed = 0;
+        long nMatches = 0;
         for (Generation g : gens) {
             tokens += g.completionIds().length;
             accepted += g.accepted();
+            proposed += g.proposed();
+            nMatches += g.nMatches();
             rounds += g.rounds().size();
             // A draft token was "tested" if it was accepted or it was the first rejection of its round.
             for (var r : g.rounds()) {
                 tested += Math.min(r.proposed().length, r.emitted().length);
             }
         }
-        return new Run(secs, tokens, accepted, tested, rounds);
+        return new Run(secs, tokens, accepted, tested, rounds, proposed, nMatches);
     }
 
     static void warmUp(CausalLM main, CausalLM assistant, DecodeConfig cfg) {

@@ -1,6 +1,6 @@
 package org.specfair.bench;
 
-import org.specfair.checkpoint.Checkpoint;
+import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.decode.DecodeConfig;
 import org.specfair.demo.DemoModels;
 import org.specfair.generate.GenerateJob;
@@ -149,10 +149,12 @@ public final class GenerateBench {
         try (CausalLM m = Models.load(Path.of(main), "cpu", "float32");
              CausalLM a = Models.load(Path.of(assistant), "cpu", "float32");
              TextTokenizer tok = TextTokenizer.load(Path.of(main))) {
-            String mainFp = Checkpoint.open(Path.of(main)).fingerprint();
-            String assistantFp = Checkpoint.open(Path.of(assistant)).fingerprint();
+            ResolvedCheckpoint mainCkpt = ResolvedCheckpoint.resolve(main, new org.apache.hadoop.conf.Configuration());
+            ResolvedCheckpoint assistantCkpt = ResolvedCheckpoint.resolve(assistant, new org.apache.hadoop.conf.Configuration());
+            String mainFp = mainCkpt.fingerprint();
+            String assistantFp = assistantCkpt.fingerprint();
             GenerateOptions opts = options(tmp.resolve("unused").toString());
-            RunInfo run = RunInfo.of(decode, 1, true, mainFp, assistantFp);
+            RunInfo run = RunInfo.of(opts, mainCkpt, assistantCkpt);
             ExecutorModels.Loaded lm = new ExecutorModels.Loaded(m, mainFp, tok, Path.of(main));
             ExecutorModels.Loaded la = new ExecutorModels.Loaded(a, assistantFp, null, Path.of(assistant));
             new PromptDecoder(opts, run, lm, la).decode(warmup, b -> { });

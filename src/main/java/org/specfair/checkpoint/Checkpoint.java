@@ -50,6 +50,12 @@ public final class Checkpoint {
             throw new CheckpointException(dir + ": checkpoint folder does not exist");
         }
         ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
+        // As transformers' model.generation_config: generation_config.json's eos ids, when it has them, are the
+        // ones generate() stops on (Llama 3.x lists several there); config.json's otherwise.
+        GenerationConfig generation = GenerationConfig.read(dir);
+        if (generation.eosTokenIds() != null) {
+            config = config.withEosTokenIds(generation.eosTokenIds());
+        }
         return new Checkpoint(dir, config, findWeightFiles(dir));
     }
 
@@ -117,14 +123,18 @@ public final class Checkpoint {
     }
 
     /**
-     * Provenance: "sha256:" + the first 16 hex digits of SHA-256 over config.json and every weight
-     * file (names and bytes), so the same weights give the same fingerprint wherever they are copied.
+     * Provenance: "sha256:" + the first 16 hex digits of SHA-256 over config.json, generation_config.json when
+     * there is one (its eos ids change decoding), and every weight file (names and bytes), so the same weights
+     * give the same fingerprint wherever they are copied.
      */
     public String fingerprint() {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             List<Path> files = new ArrayList<>();
             files.add(dir.resolve("config.json"));
+            if (Files.isRegularFile(dir.resolve("generation_config.json"))) {
+                files.add(dir.resolve("generation_config.json"));
+            }
             shards.stream().map(SafetensorsFile::path).sorted().forEach(files::add);
             byte[] buf = new byte[1 << 20];
             for (Path f : files) {

@@ -58,7 +58,7 @@ public final class ConfigPresets {
         }
         return new ModelConfig(c.modelType(), c.vocabSize(), c.hiddenSize(), layers, c.numHeads(), c.numKvHeads(),
                 c.intermediateSize(), c.maxPositions(), c.normEps(), c.ropeTheta(), c.windowSize(), local,
-                c.activation(), c.tieWordEmbeddings(), c.eosTokenId(), c.bosTokenId(), c.torchDtype());
+                c.activation(), c.tieWordEmbeddings(), c.eosTokenIds(), c.bosTokenId(), c.torchDtype(), c.ropeScaling());
     }
 
     /** gpt2 / distilgpt2: d=768, 12 heads, 1024 positions; eos = bos = 50256. */

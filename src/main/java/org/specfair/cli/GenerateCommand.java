@@ -69,7 +69,12 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             String promptKey = input.text != null ? input.text : java.util.Arrays.toString(ids);
             Generation g = decoder.generate(List.of(new DecodeRequest(ids, Seeds.forPrompt(cfg.seed(), promptKey, 0))), assistant != null).get(0);
-            System.out.println(new ObjectMapper().writeValueAsString(toJson(g, tokenizer)));
+            ObjectNode out = toJson(g, tokenizer);
+            ArrayNode promptIds = out.putArray("prompt_ids"); // as the tokenizer made them, special tokens included
+            for (int id : ids) {
+                promptIds.add(id);
+            }
+            System.out.println(new ObjectMapper().writeValueAsString(out));
         } finally {
             if (tokenizer != null) {
                 tokenizer.close();

@@ -48,17 +48,11 @@ public final class GenerateJobCommand implements Callable<Integer> {
 
     /** The table format a file name implies (HONEST files are .tsv too: name them with --prompt-format honest). */
     static String formatOf(String file) {
-        String name = file.toLowerCase(java.util.Locale.ROOT).replaceAll("/+$", "");
-        if (name.endsWith(".csv")) {
-            return "csv";
-        } else if (name.endsWith(".tsv") || name.endsWith(".tab")) {
-            return "tsv";
-        } else if (name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson")) {
-            return "jsonl";
-        } else if (name.endsWith(".parquet") || name.contains("://") || java.nio.file.Files.isDirectory(Path.of(file))) {
-            return "parquet";
+        try {
+            return org.specfair.prompts.PromptFormat.ofFileName(file).cliName();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": cannot tell the prompt format from the name; give --prompt-format honest|csv|tsv|jsonl|parquet");
         }
-        throw new IllegalArgumentException(file + ": cannot tell the prompt format from the name; give --prompt-format honest|csv|tsv|jsonl|parquet");
     }
 
     @Override

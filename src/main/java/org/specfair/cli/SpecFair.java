@@ -9,8 +9,24 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "specfair", mixinStandardHelpOptions = true, version = "specfair 0.1.0",
         description = "Speculative decoding fairness toolkit.",
-        subcommands = {LogitsCommand.class, GenerateCommand.class, GenerateJobCommand.class, AggregateCommand.class, ReportCommand.class, SqlCommand.class, ExportCommand.class,
-                MakeCheckpointCommand.class, MakeDemoModelsCommand.class, MakeSyntheticTablesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+                LogitsCommand.class,
+                GenerateCommand.class,
+                GenerateJobCommand.class,
+                SqlCommand.class,
+                ExportCommand.class,
+                MakeCheckpointCommand.class,
+                MakeDemoModelsCommand.class,
+                MakeSyntheticTablesCommand.class,
+                FinetuneCommand.class,
+                FinetunePlanCommand.class,
+                CounterfactualCommand.class,
+                TermCountsCommand.class,
+                AggregateCommand.class,
+                ReportCommand.class,
+                ExperimentCommand.class,
+                JudgeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -10,15 +10,18 @@ import java.util.List;
 /**
  * Entry point of decoding: runs a batch of prompts in the configured mode, then (optionally) the
  * teacher-forced scoring pass, and returns one {@link Generation} trace per prompt, in order.
- * Results of a prompt do not depend on its batch mates (except in the deliberately order-dependent
- * carry-over schedule, which therefore decodes one prompt at a time).
+ * Results of a prompt do not depend on its batch mates (except where Hugging Face's state deliberately carries
+ * from one prompt to the next: the {@code heuristic} schedule and the dynamic confidence threshold; those
+ * decode one prompt at a time, in order).
  */
 public final class Decoder {
     private final CausalLM main;
     private final CausalLM assistant;
     private final DecodeConfig cfg;
-    private final int eos;
+    /** Ids that end a row: any of the main model's eos ids (generation_config.json, else config.json). */
+    private final int[] eos;
     private int carriedDraftLength;
+    private double carriedThreshold;
     private SpeculativeDecoder.SamplingRule samplingRule = Verifier::sampling;
     private int scoringChunkRows; // 0: the scorer's default
 
@@ -27,8 +30,9 @@ public final class Decoder {
         this.main = main;
         this.assistant = assistant;
         this.cfg = cfg;
-        this.eos = main.config().eosTokenId();
+        this.eos = main.config().eosTokenIds();
         this.carriedDraftLength = cfg.numAssistantTokens();
+        this.carriedThreshold = cfg.confidenceThreshold();
         if (assistant != null && assistant.config().vocabSize() != main.config().vocabSize()) {
             throw new IllegalArgumentException("main and assistant vocabularies differ: vocab_size "
                     + main.config().vocabSize() + " vs " + assistant.config().vocabSize());
@@ -83,7 +87,7 @@ public final class Decoder {
                 throw new IllegalArgumentException(error);
             }
         }
-        if (cfg.schedule() == Schedule.CARRY_OVER && cfg.mode() == Mode.SPECULATIVE && requests.size() > 1) {
+        if (cfg.carriesState() && requests.size() > 1) {
             List<Generation> out = new ArrayList<>();
             for (DecodeRequest req : requests) {
                 out.addAll(generate(List.of(req), score));
@@ -92,8 +96,8 @@ public final class Decoder {
         }
         List<RowState> rows = new ArrayList<>();
         for (DecodeRequest req : requests) {
-            int start = cfg.schedule() == Schedule.CARRY_OVER ? carriedDraftLength : cfg.numAssistantTokens();
-            rows.add(new RowState(req, start));
+            int start = cfg.schedule().carriesOver() ? carriedDraftLength : cfg.numAssistantTokens();
+            rows.add(new RowState(req, start, cfg.dynamicThreshold() ? carriedThreshold : cfg.confidenceThreshold()));
         }
         boolean scoring = score && assistant != null;
         try (NDManager keep = main.manager().newSubManager()) {
@@ -115,8 +119,10 @@ public final class Decoder {
                 case ASSISTANT_ONLY -> new SingleModelDecoder(assistant, cfg, eos, TokenSource.ASSISTANT, kept).run(rows);
             }
             long perRow = (System.nanoTime() - t0) / Math.max(1, rows.size());
-            if (cfg.schedule() == Schedule.CARRY_OVER && rows.size() == 1) {
-                carriedDraftLength = rows.get(0).draftLength;
+            if (cfg.carriesState() && rows.size() == 1) {
+                RowState row = rows.get(0);
+                carriedDraftLength = row.draftLength;
+                carriedThreshold = ConfidenceThreshold.next(row.rounds, row.drafts, row.confidenceThreshold);
             }
             List<List<TokenDivergence>> divergences = scoring ? scorer.finish(rows) : null;
             return traces(rows, perRow, divergences);

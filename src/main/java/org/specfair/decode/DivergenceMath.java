@@ -17,9 +17,9 @@ import ai.djl.ndarray.types.Shape;
  * (DivergenceMathTest). Arrays that are not needed again are overwritten in place: on a CPU each
  * fresh array is a pass over newly faulted-in memory.
  */
-final class DivergenceMath {
+public final class DivergenceMath {
     /** Per-position results of one chunk. */
-    record Chunk(double[] pTok, double[] qTok, double[] klPQ, double[] klQP, double[] js, double[] tv,
+    public record Chunk(double[] pTok, double[] qTok, double[] klPQ, double[] klQP, double[] js, double[] tv,
                  double[] hP, double[] hQ, boolean[] argmaxAgrees) {}
 
     private DivergenceMath() {}
@@ -37,7 +37,7 @@ final class DivergenceMath {
      *                        (then computed here); only valid at temperature 1
      * @param knownQ          the same for the assistant
      */
-    static Chunk of(NDArray mainLogits, NDArray assistantLogits, long[] tokens, double temperature, boolean tokensAreMainArgmax,
+    public static Chunk of(NDArray mainLogits, NDArray assistantLogits, long[] tokens, double temperature, boolean tokensAreMainArgmax,
                     FloatSoftmax.HostNormalizer knownP, FloatSoftmax.HostNormalizer knownQ) {
         if ((knownP != null || knownQ != null) && temperature != 1.0) {
             throw new IllegalArgumentException("decoding's normalizers are for temperature 1, not " + temperature);

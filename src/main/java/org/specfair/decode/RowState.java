@@ -14,6 +14,8 @@ final class RowState {
     boolean done;
     String finishReason;
     int draftLength;
+    /** The draft stops after a token the assistant gave less than this probability (0 = off). */
+    double confidenceThreshold;
     int nMatches;
     int proposed;
     int accepted;
@@ -44,12 +46,17 @@ final class RowState {
     /** Divergence per emitted position, null until scored (positions may be scored out of order). */
     final List<TokenDivergence> divergences = new ArrayList<>();
 
-    RowState(DecodeRequest req, int initialDraftLength) {
+    RowState(DecodeRequest req, int initialDraftLength, double confidenceThreshold) {
         this.prompt = req.promptIds();
         this.rng = new SplittableRandom(req.seed());
         this.seq = Arrays.copyOf(prompt, prompt.length + 16);
         this.length = prompt.length;
         this.draftLength = initialDraftLength;
+        this.confidenceThreshold = confidenceThreshold;
+    }
+
+    RowState(DecodeRequest req, int initialDraftLength) {
+        this(req, initialDraftLength, 0);
     }
 
     int emitted() {
@@ -61,8 +68,18 @@ final class RowState {
         return Arrays.copyOfRange(seq, from, length);
     }
 
-    /** Appends emitted tokens; finishes the row on eos or when the budget is spent. */
-    void emit(int token, TokenSource source, int eos, int maxNewTokens, boolean stopAtEos) {
+    /** Whether {@code token} is one of the {@code eos} ids (Llama 3 lists several; any of them ends a row). */
+    static boolean isEos(int token, int[] eos) {
+        for (int e : eos) {
+            if (token == e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Appends emitted tokens; finishes the row on any eos id or when the budget is spent. */
+    void emit(int token, TokenSource source, int[] eos, int maxNewTokens, boolean stopAtEos) {
         if (done) {
             return;
         }
@@ -71,7 +88,7 @@ final class RowState {
         }
         seq[length++] = token;
         sources.add(source);
-        if (stopAtEos && token == eos) {
+        if (stopAtEos && isEos(token, eos)) {
             done = true;
             finishReason = "eos";
         } else if (emitted() >= maxNewTokens) {

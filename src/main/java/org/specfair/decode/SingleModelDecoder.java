@@ -13,12 +13,12 @@ import java.util.List;
 final class SingleModelDecoder {
     private final CausalLM model;
     private final DecodeConfig cfg;
-    private final int eos;
+    private final int[] eos;
     private final TokenSource source;
     private final Sampler sampler;
     private final NDManager keep;
 
-    SingleModelDecoder(CausalLM model, DecodeConfig cfg, int eos, TokenSource source, NDManager keep) {
+    SingleModelDecoder(CausalLM model, DecodeConfig cfg, int[] eos, TokenSource source, NDManager keep) {
         this.keep = keep;
         this.model = model;
         this.cfg = cfg;

@@ -16,7 +16,8 @@ import java.util.List;
  * sampling above it). Every row keeps its own sequence, cache lengths and draft length, so a
  * prompt gets the same tokens and trace whatever batch it decodes in. One round:
  * <ol>
- *   <li>propose: the assistant drafts k = min(draft length, tokens left - 1) tokens per row, stopping after eos;</li>
+ *   <li>propose: the assistant drafts k = min(draft length, tokens left - 1) tokens per row, stopping after an eos
+ *       id, or after a token it gave less than the row's confidence threshold (HF's ConfidenceCriteria);</li>
  *   <li>verify: one main forward over the not-yet-cached tokens plus the draft;</li>
  *   <li>select: {@link Verifier} keeps the accepted prefix and adds the main model's next token;</li>
  *   <li>crop both caches back to the accepted sequence; adapt the draft length.</li>
@@ -26,7 +27,7 @@ final class SpeculativeDecoder {
     private final CausalLM main;
     private final CausalLM assistant;
     private final DecodeConfig cfg;
-    private final int eos;
+    private final int[] eos;
     private final Sampler sampler;
     private final SamplingRule rule;
     /** Where logits kept for the scoring pass live (null: scoring off). */
@@ -39,7 +40,7 @@ final class SpeculativeDecoder {
         Verifier.Verdict verify(int[] draft, double[][] p, double[][] q, java.util.SplittableRandom rng);
     }
 
-    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int eos, SamplingRule rule, NDManager keep,
+    SpeculativeDecoder(CausalLM main, CausalLM assistant, DecodeConfig cfg, int[] eos, SamplingRule rule, NDManager keep,
                        DivergenceScorer scorer) {
         this.rule = rule;
         this.keep = keep;
@@ -235,7 +236,7 @@ final class SpeculativeDecoder {
     private void accept(RowState row, int[] d, double[] q, Verifier.Verdict verdict, double[] pOfDraft) {
         int lengthBefore = row.length;
         int accepted = verdict.nMatches();
-        boolean draftEndsInEos = d.length > 0 && d[d.length - 1] == eos && cfg.stopAtEos();
+        boolean draftEndsInEos = d.length > 0 && RowState.isEos(d[d.length - 1], eos) && cfg.stopAtEos();
         boolean eosAccepted = draftEndsInEos && accepted == d.length;
         int nMatches = eosAccepted ? accepted - 1 : accepted; // Hugging Face counts an accepted final eos as the main model's
         int roundIndex = row.rounds.size();
@@ -354,14 +355,19 @@ final class SpeculativeDecoder {
                         }
                     }
                     draft.tokens[r][n[r]++] = x;
-                    if (x == eos && cfg.stopAtEos()) {
+                    if (RowState.isEos(x, eos) && cfg.stopAtEos()) {
+                        stopped[r] = true;
+                    }
+                    // HF's ConfidenceCriteria (stopping_criteria.py, v4.45+): after appending a token, stop when the
+                    // assistant's (processed) probability of it is below the threshold; the token stays in the draft.
+                    if (draft.q[r][n[r] - 1] < rows.get(r).confidenceThreshold) {
                         stopped[r] = true;
                     }
                 }
             }
         }
         for (int r = 0; r < b; r++) {
-            if (n[r] < k[r]) { // stopped early at eos
+            if (n[r] < k[r]) { // stopped early at eos or below the confidence threshold
                 draft.tokens[r] = Arrays.copyOf(draft.tokens[r], n[r]);
                 draft.q[r] = Arrays.copyOf(draft.q[r], n[r]);
                 draft.qDist[r] = Arrays.copyOf(draft.qDist[r], n[r]);

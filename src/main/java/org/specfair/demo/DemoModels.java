@@ -80,15 +80,33 @@ public final class DemoModels {
                 .filter(p -> !p.hasError())
                 .map(Prompt::text)
                 .toList();
+        return write(outDir.resolve(MAIN), outDir.resolve(DRAFT), texts, recipe);
+    }
+
+    /**
+     * The pair with a tokenizer trained on {@code texts} (e.g. prompts plus a finetuning corpus, so the
+     * corpus's words are tokens), written to {@code mainDir} and {@code draftDir}. The experiment runner
+     * makes its demo pair this way and then trains it.
+     */
+    public static Written write(Path mainDir, Path draftDir, List<String> texts) {
+        return write(mainDir, draftDir, texts, Recipe.DEMO);
+    }
+
+    /** The recipe's knobs as text (the experiment runner's step key: a changed knob remakes the pair). */
+    public static String describeRecipe() {
+        return Recipe.DEMO + "|vocab=" + VOCAB_SIZE + "|hidden=" + HIDDEN + "|layers=" + LAYERS + "|heads=" + HEADS
+                + "|window=" + WINDOW + "|positions=" + POSITIONS;
+    }
+
+    static Written write(Path mainDir, Path draftDir, List<String> texts, Recipe recipe) {
         BpeTrainer.Vocabulary vocab = BpeTrainer.train(texts, VOCAB_SIZE);
         ModelConfig mainConfig = mainConfig(vocab.size(), vocab.eosId());
+        Path outDir = mainDir.toAbsolutePath().getParent();
         Path tokenizerDir = null;
         try {
             Files.createDirectories(outDir);
             tokenizerDir = Files.createTempDirectory(outDir, ".demo-tokenizer-");
             List<Path> tokenizerFiles = vocab.write(tokenizerDir);
-            Path mainDir = outDir.resolve(MAIN);
-            Path draftDir = outDir.resolve(DRAFT);
             WeightSource weights = new DampedRows(new RandomWeights(recipe.seed(), recipe.std(), recipe.embeddingStd()),
                     unseenBytes(texts), recipe.unseenScale());
             try (CausalLM main = Models.build(mainConfig, weights, "cpu", "float32")) {

@@ -2,38 +2,45 @@ package org.specfair.generate;
 
 import org.specfair.decode.Generation;
 import org.specfair.prompts.Prompt;
+import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.spark.ExecutorModels;
+import org.specfair.spark.SerializableHadoopConf;
+import org.specfair.spark.TaskDevice;
+import org.specfair.spark.TorchThreads;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
 
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
 /**
  * What one Spark task does: pick its device, get both models from the executor cache, decode its
- * prompts in batches, log progress. Runs on executors; everything it needs is serialisable.
+ * prompts batch by batch as Spark reads the rows (a lazy iterator: memory bounded by the batch, not
+ * the partition), log progress. Runs on executors; everything it needs is serialisable.
  */
 final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
     private static final Logger LOG = LogManager.getLogger(PartitionTask.class);
 
     private final GenerateOptions opts;
     private final RunInfo run;
+    private final ResolvedCheckpoint main;
+    private final ResolvedCheckpoint assistant;
     private final LongAccumulator modelLoads;
     private final LongAccumulator promptsDone;
     private final SerializableHadoopConf hadoop;
 
-    PartitionTask(GenerateOptions opts, RunInfo run, LongAccumulator modelLoads, LongAccumulator promptsDone,
-                  Configuration hadoop) {
+    PartitionTask(GenerateOptions opts, RunInfo run, ResolvedCheckpoint main, ResolvedCheckpoint assistant,
+                  LongAccumulator modelLoads, LongAccumulator promptsDone, Configuration hadoop) {
         this.opts = opts;
         this.run = run;
+        this.main = main;
+        this.assistant = assistant;
         this.modelLoads = modelLoads;
         this.promptsDone = promptsDone;
         this.hadoop = new SerializableHadoopConf(hadoop);
@@ -41,20 +48,19 @@ final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Prompt> input) {
-        List<Prompt> prompts = new ArrayList<>();
-        input.forEachRemaining(prompts::add);
         TaskContext task = TaskContext.get();
         int partition = task == null ? 0 : task.partitionId();
-        if (prompts.isEmpty()) {
+        if (!input.hasNext()) {
             return List.<Row>of().iterator();
         }
-        String device = device(task);
-        ExecutorModels.Loaded main = ExecutorModels.get(opts.mainModel(), device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
-        ExecutorModels.Loaded assistant = opts.assistantModel() == null ? null
-                : ExecutorModels.get(opts.assistantModel(), device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
+        TorchThreads.forTask(task == null ? 0 : task.cpus());
+        String device = TaskDevice.of(opts.device(), task);
+        ExecutorModels.Loaded m = ExecutorModels.get(main, device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
+        ExecutorModels.Loaded a = assistant == null ? null
+                : ExecutorModels.get(assistant, device, opts.dtype(), hadoop.get(), () -> modelLoads.add(1));
         long t0 = System.nanoTime();
-        long[] totals = new long[4]; // prompts, tokens, proposed, accepted
-        List<Row> rows = new PromptDecoder(opts, run, main, assistant).decode(prompts, batch -> {
+        long[] totals = new long[4]; // items, tokens, proposed, accepted
+        Iterator<Row> rows = new PromptDecoder(opts, run, m, a).decodeLazily(input, batch -> {
             for (Generation g : batch) {
                 totals[0]++;
                 totals[1] += g.completionIds().length;
@@ -63,52 +69,31 @@ final class PartitionTask implements FlatMapFunction<Iterator<Prompt>, Row> {
             }
             promptsDone.add(batch.size());
             double secs = (System.nanoTime() - t0) / 1e9;
-            LOG.info("partition {}: {}/{} decoded, {} prompts/s, {} tokens/s, acceptance {}", partition, totals[0],
-                    prompts.size() * opts.numSamples(), String.format("%.2f", totals[0] / secs),
-                    String.format("%.1f", totals[1] / secs),
+            LOG.info("partition {} on {}: {} decoded, {} prompts/s, {} tokens/s, acceptance {}", partition, device,
+                    totals[0], String.format("%.2f", totals[0] / secs), String.format("%.1f", totals[1] / secs),
                     totals[2] == 0 ? "n/a" : String.format("%.3f", (double) totals[3] / totals[2]));
         });
         if (task != null && task.attemptNumber() == 0 && opts.failFirstAttempt().contains(partition)) {
-            throw new IllegalStateException("injected failure in partition " + partition + " (first attempt)");
+            return failAtEnd(rows, partition);
         }
-        return rows.iterator();
+        return rows;
     }
 
-    /** The GPU Spark assigned to this task ("gpu:N"), else CPU; an explicit cpu/gpu setting wins. */
-    private String device(TaskContext task) {
-        if (!opts.device().equals("auto")) {
-            return opts.device();
-        }
-        if (task != null) {
-            ResourceInformation gpu = task.resources().get("gpu").getOrElse(() -> null);
-            if (gpu != null && gpu.addresses().length > 0) {
-                return "gpu:" + gpu.addresses()[0];
+    /** Test hook: the rows, then a failure once they are all decoded (the latest point a task can fail). */
+    private static Iterator<Row> failAtEnd(Iterator<Row> rows, int partition) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                if (!rows.hasNext()) {
+                    throw new IllegalStateException("injected failure in partition " + partition + " (first attempt)");
+                }
+                return true;
             }
-        }
-        return "cpu";
-    }
 
-    /** Hadoop's Configuration is Writable, not Serializable. */
-    static final class SerializableHadoopConf implements java.io.Serializable {
-        private transient Configuration conf;
-
-        SerializableHadoopConf(Configuration conf) {
-            this.conf = conf;
-        }
-
-        Configuration get() {
-            return conf;
-        }
-
-        private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
-            out.defaultWriteObject();
-            conf.write(out);
-        }
-
-        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
-            in.defaultReadObject();
-            conf = new Configuration(false);
-            conf.readFields(in);
-        }
+            @Override
+            public Row next() {
+                return rows.next();
+            }
+        };
     }
 }

@@ -16,10 +16,13 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 
 /**
@@ -48,44 +51,87 @@ public final class PromptDecoder {
     /** One unit of work: a prompt, its sample index, its ids (or why it has none). */
     private record Item(Prompt prompt, int sample, int[] ids, String error) {}
 
-    /** Decodes all prompts; {@code progress} receives each finished batch (for logs and accumulators). */
+    /** Decodes all prompts into a list (tests, benchmarks); see {@link #decodeLazily}. */
     public List<Row> decode(List<Prompt> prompts, Consumer<List<Generation>> progress) {
-        List<Item> ok = new ArrayList<>();
         List<Row> out = new ArrayList<>();
-        for (Prompt p : prompts) {
-            int[] ids = null;
-            String error = p.error();
-            if (error == null) {
-                try {
-                    ids = tokenize(p.text());
-                    error = decoder.validate(ids);
-                } catch (RuntimeException e) {
-                    error = "cannot tokenize: " + e.getMessage();
-                }
-            }
-            for (int s = 0; s < opts.numSamples(); s++) {
-                Item item = new Item(p, s, ids, error);
-                if (error == null) {
-                    ok.add(item);
-                } else {
-                    out.add(row(item, null, null));
-                }
-            }
-        }
-        // Similar lengths together: less padding. Results do not depend on batch composition.
-        ok.sort(Comparator.comparingInt((Item i) -> i.ids().length).thenComparing(i -> i.prompt().promptId())
-                .thenComparingInt(Item::sample));
-        for (int from = 0; from < ok.size(); from += opts.batchSize()) {
-            List<Item> batch = ok.subList(from, Math.min(ok.size(), from + opts.batchSize()));
-            List<Generation> gens = decodeBatch(batch);
-            for (int i = 0; i < batch.size(); i++) {
-                Item item = batch.get(i);
-                Generation g = gens.get(i);
-                out.add(g == null ? row(item, null, failures.get(item)) : row(item, g, null));
-            }
-            progress.accept(gens.stream().filter(g -> g != null).toList());
-        }
+        decodeLazily(prompts.iterator(), progress).forEachRemaining(out::add);
         return out;
+    }
+
+    /**
+     * Decodes prompts as the returned iterator is read: a window of {@code 4 x batchSize} prompts is
+     * tokenized and sorted by length (similar lengths together: less padding), then decoded one batch at a
+     * time, so a task holds one window of prompts and one batch of result rows, never its whole partition.
+     * Results do not depend on batch or window composition. {@code progress} receives each finished batch.
+     */
+    public Iterator<Row> decodeLazily(Iterator<Prompt> prompts, Consumer<List<Generation>> progress) {
+        int window = 4 * opts.batchSize();
+        return new Iterator<>() {
+            private final ArrayDeque<Row> ready = new ArrayDeque<>();
+            private final ArrayDeque<Item> pending = new ArrayDeque<>();
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && (!pending.isEmpty() || prompts.hasNext())) {
+                    if (pending.isEmpty()) {
+                        readWindow();
+                    } else {
+                        decodeNextBatch();
+                    }
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return ready.poll();
+            }
+
+            private void readWindow() {
+                List<Item> ok = new ArrayList<>();
+                for (int n = 0; n < window && prompts.hasNext(); n++) {
+                    Prompt p = prompts.next();
+                    int[] ids = null;
+                    String error = p.error();
+                    if (error == null) {
+                        try {
+                            ids = tokenize(p.text());
+                            error = decoder.validate(ids);
+                        } catch (RuntimeException e) {
+                            error = "cannot tokenize: " + e.getMessage();
+                        }
+                    }
+                    for (int s = 0; s < opts.numSamples(); s++) {
+                        Item item = new Item(p, s, ids, error);
+                        if (error == null) {
+                            ok.add(item);
+                        } else {
+                            ready.add(row(item, null, null));
+                        }
+                    }
+                }
+                ok.sort(Comparator.comparingInt((Item i) -> i.ids().length).thenComparing(i -> i.prompt().promptId())
+                        .thenComparingInt(Item::sample));
+                pending.addAll(ok);
+            }
+
+            private void decodeNextBatch() {
+                List<Item> batch = new ArrayList<>();
+                while (batch.size() < opts.batchSize() && !pending.isEmpty()) {
+                    batch.add(pending.poll());
+                }
+                List<Generation> gens = decodeBatch(batch);
+                for (int i = 0; i < batch.size(); i++) {
+                    Item item = batch.get(i);
+                    Generation g = gens.get(i);
+                    ready.add(g == null ? row(item, null, failures.remove(item)) : row(item, g, null));
+                }
+                progress.accept(gens.stream().filter(g -> g != null).toList());
+            }
+        };
     }
 
     /** The batch at once; if that fails, each prompt alone, so one bad prompt costs only its own row. */

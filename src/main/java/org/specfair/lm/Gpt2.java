@@ -13,7 +13,7 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * GPT-2 (gpt2, distilgpt2): learned positions, pre-LayerNorm blocks, fused qkv, scores scaled by
- * 1/sqrt(hd), LM head tied to the token embedding.
+ * 1/sqrt(hd), LM head tied to the token embedding unless config.json says {@code tie_word_embeddings: false}.
  * Weight names as in the hub's gpt2: {@code wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2,
  * mlp.c_fc, mlp.c_proj}, ln_f}; the four Conv1D matrices are stored {@code [in, out]}.
  */
@@ -24,6 +24,7 @@ public final class Gpt2 extends TransformerLM {
     private final NDArray wpe;
     private final Block[] blocks;
     private final LayerNorm lnF;
+    private final NDArray lmHead;
 
     public Gpt2(ModelConfig c, Weights w, NDManager manager, DataType dtype) {
         super(c, manager, dtype);
@@ -44,7 +45,7 @@ public final class Gpt2 extends TransformerLM {
                     new Linear(w.takeConv1D(p + "mlp.c_proj.weight", inner, d), w.take(p + "mlp.c_proj.bias", d)));
         }
         lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
-        w.ignore("lm_head.weight"); // tied: some exports store a copy of wte
+        lmHead = w.lmHead("wte.weight", wte, c.tieWordEmbeddings(), c.vocabSize(), d);
         finishLoading(w);
     }
 
@@ -65,6 +66,6 @@ public final class Gpt2 extends TransformerLM {
 
     @Override
     public NDArray head(NDArray hidden) {
-        return float32(new Linear(wte, null).apply(hidden));
+        return float32(new Linear(lmHead, null).apply(hidden));
     }
 }

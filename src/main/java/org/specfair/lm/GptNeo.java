@@ -16,7 +16,7 @@ import ai.djl.ndarray.types.DataType;
  * stored as nn.Linear {@code [out, in]}, <b>no</b> 1/sqrt(hd) score scaling (the weights absorbed it),
  * and alternating global / local layers where local layers see only the last {@code window_size}
  * positions. Weight names: {@code transformer.{wte, wpe, h.N.{ln_1, attn.attention.{q,k,v,out}_proj,
- * ln_2, mlp.c_fc, mlp.c_proj}, ln_f}}; LM head tied to wte.
+ * ln_2, mlp.c_fc, mlp.c_proj}, ln_f}}; LM head tied to wte unless config.json says {@code tie_word_embeddings: false}.
  */
 public final class GptNeo extends TransformerLM {
     record Block(LayerNorm ln1, Linear q, Linear k, Linear v, Linear out, LayerNorm ln2, Linear fc, Linear mlpProj,
@@ -26,6 +26,7 @@ public final class GptNeo extends TransformerLM {
     private final NDArray wpe;
     private final Block[] blocks;
     private final LayerNorm lnF;
+    private final NDArray lmHead;
 
     public GptNeo(ModelConfig c, Weights w, NDManager manager, DataType dtype) {
         super(c, manager, dtype);
@@ -50,7 +51,7 @@ public final class GptNeo extends TransformerLM {
                     c.localLayers()[i]);
         }
         lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
-        w.ignore("lm_head.weight"); // tied
+        lmHead = w.lmHead("wte.weight", wte, c.tieWordEmbeddings(), c.vocabSize(), d);
         finishLoading(w);
     }
 
@@ -70,6 +71,6 @@ public final class GptNeo extends TransformerLM {
 
     @Override
     public NDArray head(NDArray hidden) {
-        return float32(new Linear(wte, null).apply(hidden));
+        return float32(new Linear(lmHead, null).apply(hidden));
     }
 }

@@ -13,7 +13,8 @@ import ai.djl.ndarray.types.DataType;
 
 
 /**
- * LLaMA family (Tulu and other judges): RMSNorm, rotary positions (rotate-half, {@code rope_theta}),
+ * LLaMA family (Tulu and other judges): RMSNorm, rotary positions (rotate-half, {@code rope_theta},
+ * {@code rope_scaling} linear / dynamic / llama3),
  * SwiGLU MLP {@code down(silu(gate(x)) * up(x))}, grouped-query attention, bias-free projections,
  * untied LM head unless {@code tie_word_embeddings}. Weight names: {@code model.{embed_tokens,
  * layers.N.{input_layernorm, self_attn.{q,k,v,o}_proj, post_attention_layernorm, mlp.{gate,up,down}_proj},
@@ -27,6 +28,8 @@ public final class Llama extends TransformerLM {
     private final Block[] blocks;
     private final RmsNorm norm;
     private final Linear lmHead;
+    /** Rotary inverse frequencies: theta^(-2i/hd), with rope_scaling applied. */
+    private final double[] invFreq;
 
     public Llama(ModelConfig c, Weights w, NDManager manager, DataType dtype) {
         super(c, manager, dtype);
@@ -50,18 +53,14 @@ public final class Llama extends TransformerLM {
                     new Linear(w.take(p + "mlp.down_proj.weight", d, inner), null));
         }
         norm = new RmsNorm(w.take("norm.weight", d), eps);
-        if (c.tieWordEmbeddings()) {
-            w.ignore("lm_head.weight");
-            lmHead = new Linear(embed, null);
-        } else {
-            lmHead = new Linear(w.take("lm_head.weight", c.vocabSize(), d), null);
-        }
+        lmHead = new Linear(w.lmHead("embed_tokens.weight", embed, c.tieWordEmbeddings(), c.vocabSize(), d), null);
+        invFreq = org.specfair.checkpoint.RopeScaling.inverseFrequencies(c.headDim(), c.ropeTheta(), c.ropeScaling());
         finishLoading(w);
     }
 
     @Override
     public NDArray hidden(ForwardBatch b) {
-        Rotary rotary = new Rotary(b, c.headDim(), c.ropeTheta(), dtype());
+        Rotary rotary = new Rotary(b, c.headDim(), invFreq, dtype());
         NDArray x = embed(embed, b.ids);                              // (B, T, D)
         for (int i = 0; i < blocks.length; i++) {
             Block blk = blocks[i];

@@ -35,7 +35,7 @@ public final class Models {
     /** A model of {@code config} from any weight source (e.g. {@link DerivedWeights}). */
     public static CausalLM build(ModelConfig config, WeightSource source, String device, String dtype) {
         Device dev = parseDevice(device);
-        DataType dt = parseDtype(dtype, dev);
+        DataType dt = parseDtype(dtype, dev, config.torchDtype());
         NDManager manager = NDManager.newBaseManager(dev, "PyTorch");
         try {
             Weights w = new Weights(source, manager, dt);
@@ -68,11 +68,21 @@ public final class Models {
         throw new IllegalArgumentException("unknown device '" + device + "' (cpu, gpu, gpu:N)");
     }
 
-    /** float32 on CPU unless asked otherwise; "auto" picks float16 on GPU. */
-    public static DataType parseDtype(String dtype, Device device) {
+    /**
+     * The dtype to compute in. "auto" follows the checkpoint's {@code torch_dtype}, as transformers'
+     * {@code torch_dtype="auto"} does: float16 or bfloat16 on GPU only where the checkpoint was saved so, float32
+     * otherwise and always on CPU (half precision is GPU-only here).
+     */
+    public static DataType parseDtype(String dtype, Device device, String torchDtype) {
         String d = dtype == null ? "auto" : dtype.trim().toLowerCase(Locale.ROOT);
+        if (d.equals("auto")) {
+            String saved = torchDtype == null ? "float32" : torchDtype.trim().toLowerCase(Locale.ROOT);
+            d = !device.isGpu() ? "float32" : switch (saved) {
+                case "float16", "bfloat16" -> saved;
+                default -> "float32";
+            };
+        }
         DataType dt = switch (d) {
-            case "auto" -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
             case "float32", "fp32", "f32" -> DataType.FLOAT32;
             case "float16", "fp16", "f16", "half" -> DataType.FLOAT16;
             case "bfloat16", "bf16" -> DataType.BFLOAT16;

@@ -251,7 +251,7 @@ public final class SafetensorsWriter {
     private static ModelConfig withTorchDtype(ModelConfig c, Dtype dtype) {
         return new ModelConfig(c.modelType(), c.vocabSize(), c.hiddenSize(), c.numLayers(), c.numHeads(), c.numKvHeads(),
                 c.intermediateSize(), c.maxPositions(), c.normEps(), c.ropeTheta(), c.windowSize(), c.localLayers(),
-                c.activation(), c.tieWordEmbeddings(), c.eosTokenId(), c.bosTokenId(), dtype.torchName);
+                c.activation(), c.tieWordEmbeddings(), c.eosTokenIds(), c.bosTokenId(), dtype.torchName, c.ropeScaling());
     }
 
     private static void refuseToClobber(Path target) {

@@ -57,6 +57,30 @@ public final class Weights {
         return load(name, new long[] {in, out}, true);
     }
 
+    /**
+     * The LM head {@code [vocab, d]}. Untied: the stored {@code lm_head.weight}. Tied (config.json's
+     * {@code tie_word_embeddings}, true by default for GPT-2/GPT-Neo): the token embedding, as transformers'
+     * {@code tie_weights()} makes it. A stored head that equals the embedding is a harmless copy; one that differs
+     * would be silently replaced by transformers, so it is refused with the fix named instead of dropped.
+     */
+    public NDArray lmHead(String embeddingName, NDArray embedding, boolean tied, long vocab, long d) {
+        if (!tied) {
+            return take("lm_head.weight", vocab, d);
+        }
+        String head = stored("lm_head.weight");
+        if (head != null) {
+            long[] shape = {vocab, d};
+            if (!Arrays.equals(source.shape(head), shape)
+                    || !source.float32(head, shape).equals(source.float32(stored(embeddingName), shape))) {
+                throw new CheckpointException(source.describe() + ": '" + head + "' differs from '" + stored(embeddingName)
+                        + "' but config.json has tie_word_embeddings true, so transformers would use the embedding and ignore it;"
+                        + " set \"tie_word_embeddings\": false in config.json to use the stored head");
+            }
+            used.add(head);
+        }
+        return embedding;
+    }
+
     /** Marks a stored tensor as deliberately unused (tied duplicates). */
     public void ignore(String name) {
         String s = stored(name);

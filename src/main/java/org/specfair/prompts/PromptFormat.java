@@ -26,6 +26,21 @@ public enum PromptFormat {
         throw new IllegalArgumentException("unknown prompt format '" + name + "' (expected honest, csv, tsv, jsonl or parquet)");
     }
 
+    /** The table format a file name implies (HONEST files are .tsv too: name them as honest explicitly). */
+    public static PromptFormat ofFileName(String file) {
+        String name = file.toLowerCase(Locale.ROOT).replaceAll("/+$", "");
+        if (name.endsWith(".csv")) {
+            return CSV;
+        } else if (name.endsWith(".tsv") || name.endsWith(".tab")) {
+            return TSV;
+        } else if (name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson")) {
+            return JSONL;
+        } else if (name.endsWith(".parquet") || name.contains("://") || java.nio.file.Files.isDirectory(java.nio.file.Path.of(file))) {
+            return PARQUET;
+        }
+        throw new IllegalArgumentException(file + ": cannot tell the prompt format from the name; give the format (honest, csv, tsv, jsonl, parquet)");
+    }
+
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }

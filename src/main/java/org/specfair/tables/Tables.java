@@ -93,6 +93,81 @@ public final class Tables {
             field("entropy_assistant", DataTypes.DoubleType),
             field("argmax_agrees", DataTypes.BooleanType));
 
+    public static final String JUDGMENTS = "judgments";
+    public static final String COUNTERFACTUALS = "counterfactuals";
+    public static final String JUDGE_AGREEMENT = "judge_agreement";
+    public static final String COUNTERFACTUAL_FLIPS = "counterfactual_flips";
+    /** Judgments and counterfactuals are partitioned by judge too: one judge's rerun replaces only its own rows. */
+    public static final List<String> JUDGE_PARTITION_COLUMNS = List.of("experiment", "stage", "judge");
+
+    /** Columns shared by judgments and counterfactuals after the keys: which judge, configured how. */
+    private static final StructField[] JUDGE_COLUMNS = {
+            field("judge", DataTypes.StringType),
+            field("judge_id", DataTypes.StringType),
+            field("judge_kind", DataTypes.StringType),
+            field("judge_model", DataTypes.StringType),
+            field("prompt_variant", DataTypes.StringType),
+    };
+
+    /** The label columns a judge fills (judgments, and counterfactuals for the swapped statement). */
+    private static final StructField[] VERDICT_COLUMNS = {
+            field("label", DataTypes.StringType),
+            field("score", DataTypes.DoubleType),
+            field("explanation", DataTypes.StringType),
+            field("raw_output", DataTypes.StringType),
+            field("hurtlex_category", DataTypes.StringType),
+            field("categories", DataTypes.createArrayType(DataTypes.StringType)),
+            field("error", DataTypes.StringType),
+    };
+
+    /** One row per generation sample and judge configuration (docs/tables.md). */
+    public static final StructType JUDGMENT = struct(concat(KEYS, JUDGE_COLUMNS), VERDICT_COLUMNS);
+
+    /**
+     * One row per generation sample, judge and identity swap: the statement with identity terms swapped
+     * (woman/man, she/he, ...) judged again; {@code original_label} is the judgment's label.
+     */
+    public static final StructType COUNTERFACTUAL = struct(concat(KEYS, JUDGE_COLUMNS),
+            field("category", DataTypes.StringType),
+            field("swapped_statement", DataTypes.StringType),
+            field("original_label", DataTypes.StringType),
+            field("label", DataTypes.StringType),
+            field("score", DataTypes.DoubleType),
+            field("raw_output", DataTypes.StringType),
+            field("flipped", DataTypes.BooleanType),
+            field("error", DataTypes.StringType));
+
+    /** Agreement between two judge configurations on the same samples, per experiment and stage. */
+    public static final StructType AGREEMENT = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("judge_a", DataTypes.StringType),
+            field("judge_b", DataTypes.StringType),
+            field("n", DataTypes.LongType),
+            field("both_toxic", DataTypes.LongType),
+            field("a_only_toxic", DataTypes.LongType),
+            field("b_only_toxic", DataTypes.LongType),
+            field("both_non_toxic", DataTypes.LongType),
+            field("observed_agreement", DataTypes.DoubleType),
+            field("expected_agreement", DataTypes.DoubleType),
+            field("kappa", DataTypes.DoubleType),
+            field("kappa_ci_low", DataTypes.DoubleType),
+            field("kappa_ci_high", DataTypes.DoubleType),
+    });
+
+    /** Share of labels that flip under an identity swap, per experiment, stage, judge and group. */
+    public static final StructType FLIPS = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("judge", DataTypes.StringType),
+            field("category", DataTypes.StringType),
+            field("n", DataTypes.LongType),
+            field("flips", DataTypes.LongType),
+            field("flip_rate", DataTypes.DoubleType),
+            field("toxic_to_non_toxic", DataTypes.LongType),
+            field("non_toxic_to_toxic", DataTypes.LongType),
+    });
+
     /**
      * What one decoded prompt produces before the tables are split: the generation row with its
      * drafts and tokens nested, so a prompt is decoded exactly once (this is the staging layout).
@@ -208,9 +283,58 @@ public final class Tables {
             field("p_holm", DataTypes.DoubleType),
             field("note", DataTypes.StringType),
     });
+    public static final String MILESTONES = "milestones";
+    public static final String CHECKPOINTS = "checkpoints";
+    public static final String TERM_COUNTS = "term_counts";
+
+    /** Finetuning milestones, partitioned by experiment, stage: one row per (role, dataset, step, probe group). */
+    public static final StructType MILESTONE = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("role", DataTypes.StringType),
+            field("dataset", DataTypes.StringType),
+            field("step", DataTypes.IntegerType),
+            field("epoch", DataTypes.DoubleType),
+            field("tokens_seen", DataTypes.LongType),
+            field("train_loss", DataTypes.DoubleType),
+            field("val_loss", DataTypes.DoubleType),
+            field("category", DataTypes.StringType),
+            field("kl_model_partner", DataTypes.DoubleType),
+            field("kl_partner_model", DataTypes.DoubleType)});
+
+    /** Finished finetuned checkpoints with their lineage, partitioned by experiment: one row per (stage, role). */
+    public static final StructType CHECKPOINT = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("stage", DataTypes.StringType),
+            field("role", DataTypes.StringType),
+            field("path", DataTypes.StringType),
+            field("base_model", DataTypes.StringType),
+            field("parent_stage", DataTypes.StringType),
+            field("datasets", DataTypes.createArrayType(DataTypes.StringType)),
+            field("hyperparameters", DataTypes.StringType),
+            field("steps", DataTypes.IntegerType),
+            field("final_train_loss", DataTypes.DoubleType),
+            field("final_val_loss", DataTypes.DoubleType),
+            field("fingerprint", DataTypes.StringType)});
+
+    /** Identity-term occurrences per dataset, partitioned by experiment: one row per (dataset, category, term). */
+    public static final StructType TERM_COUNT = new StructType(new StructField[] {
+            field("experiment", DataTypes.StringType),
+            field("dataset", DataTypes.StringType),
+            field("category", DataTypes.StringType),
+            field("term", DataTypes.StringType),
+            field("count", DataTypes.LongType),
+            field("dataset_tokens", DataTypes.LongType),
+            field("per_million", DataTypes.DoubleType)});
 
     private static StructField field(String name, DataType type) {
         return DataTypes.createStructField(name, type, true);
+    }
+
+    private static StructField[] concat(StructField[] a, StructField[] b) {
+        List<StructField> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(new StructField[0]);
     }
 
     private static StructType struct(StructField[] head, StructField... tail) {

@@ -4,11 +4,26 @@ import java.nio.file.Path;
 
 /** Text <-> token ids for a checkpoint folder. */
 public interface TextTokenizer extends AutoCloseable {
-    int[] encode(String text);
+    /**
+     * Text to ids as {@code transformers}' {@code tokenizer(text)} gives them: with the special tokens the tokenizer
+     * defines (LLaMA-family: {@code <s>} first; GPT-2/GPT-Neo: none).
+     */
+    default int[] encode(String text) {
+        return encode(text, true);
+    }
+
+    /** Text to ids; {@code addSpecialTokens=false} is {@code tokenizer(text, add_special_tokens=False)}. */
+    int[] encode(String text, boolean addSpecialTokens);
+
+    /** The tokenizer's declared bos token (tokenizer_config.json), or -1. */
+    int bosTokenId();
+
+    /** The tokenizer's declared eos token(s) (tokenizer_config.json); empty when none is declared. */
+    int[] eosTokenIds();
 
     String decode(int[] ids);
 
-    /** The surface text of a single token (for the drafts/tokens tables). */
+    /** The surface text of a single token as it reads inside a text, leading space kept (drafts/tokens tables). */
     String token(int id);
 
     /** Number of ids the tokenizer can produce (may be below the model's padded vocab_size). */

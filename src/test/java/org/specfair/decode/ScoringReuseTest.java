@@ -20,7 +20,7 @@ class ScoringReuseTest extends GoldenPairTest {
     void reusedLogitsScoreLikeTeacherForcing() {
         List<DecodeConfig> configs = List.of(
                 DecodeConfig.greedy(23).withSchedule(Schedule.CONSTANT, 3),
-                DecodeConfig.greedy(17).withSchedule(Schedule.HEURISTIC, 5),
+                DecodeConfig.greedy(17).withSchedule(Schedule.HEURISTIC_TRANSIENT, 5),
                 DecodeConfig.greedy(12).withSampling(1.0, 0, 1.0, 5),
                 DecodeConfig.greedy(9).withMode(Mode.MAIN_ONLY),
                 DecodeConfig.greedy(9).withMode(Mode.ASSISTANT_ONLY));
@@ -86,7 +86,7 @@ class ScoringReuseTest extends GoldenPairTest {
             rows.add(row);
         }
         try (ai.djl.ndarray.NDManager keep = main.manager().newSubManager()) {
-            new SpeculativeDecoder(main, draft, cfg, main.config().eosTokenId(), Verifier::sampling, keep, null).run(rows);
+            new SpeculativeDecoder(main, draft, cfg, main.config().eosTokenIds(), Verifier::sampling, keep, null).run(rows);
             long bonuses = rows.stream().flatMap(r -> r.sources.stream()).filter(s -> s == TokenSource.BONUS).count();
             assertEquals(true, bonuses > 10, "bonus tokens: " + bonuses);
             for (RowState row : rows) {
@@ -114,7 +114,7 @@ class ScoringReuseTest extends GoldenPairTest {
             RowState row = new RowState(prompts.get(i), 1);
             Generation g = gens.get(i);
             for (int j = 0; j < g.completionIds().length; j++) {
-                row.emit(g.completionIds()[j], g.tokens().get(j).source(), -1, Integer.MAX_VALUE, false);
+                row.emit(g.completionIds()[j], g.tokens().get(j).source(), new int[0], Integer.MAX_VALUE, false);
             }
             rows.add(row);
         }

@@ -66,7 +66,12 @@ class SpeculativeEquivalenceTest extends GoldenPairTest {
     }
 
     private static void assertBatchInvariant(DecodeConfig cfg) {
-        List<DecodeRequest> prompts = randomPrompts(8, 99);
+        assertBatchInvariant(main, draft, cfg, randomPrompts(8, 99));
+    }
+
+    /** Each prompt alone, then in batches of 3 and 8: identical traces (probabilities within 1e-4). */
+    static void assertBatchInvariant(org.specfair.lm.CausalLM main, org.specfair.lm.CausalLM draft, DecodeConfig cfg,
+                                     List<DecodeRequest> prompts) {
         Decoder d = new Decoder(main, draft, cfg);
         List<Generation> alone = new ArrayList<>();
         for (DecodeRequest p : prompts) {

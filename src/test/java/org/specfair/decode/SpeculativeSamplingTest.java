@@ -17,7 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Speculative sampling must leave the main model's output distribution unchanged. Over 20,000 seeded
  * samples of the first two tokens (vocabulary 6, so 36 cells), a chi-square goodness-of-fit test
  * against the exact main-model probabilities must not reject at p = 0.001; the same test with a
- * classic wrong rule (on rejection, resample from p instead of the residual) must reject.
+ * classic wrong rule (on rejection, resample from p instead of the residual) must reject. With a temperature
+ * other than 1, top-k and top-p, the target is the main model's processed distribution, computed here the way
+ * transformers' TemperatureLogitsWarper, TopKLogitsWarper and TopPLogitsWarper compute it (in that order).
  */
 class SpeculativeSamplingTest {
     static final int V = 6;
@@ -41,18 +43,67 @@ class SpeculativeSamplingTest {
 
     /** Exact P(x1, x2 | prompt) of the main model at temperature 1. */
     static double[] exact() {
+        return exact(1.0, 0, 1.0);
+    }
+
+    /** Exact P(x1, x2 | prompt) of the main model's distribution processed by temperature, top-k, top-p. */
+    static double[] exact(double temperature, int topK, double topP) {
         double[] out = new double[V * V];
         try (NDManager scope = main.manager().newSubManager()) {
-            double[] p1 = softmax(main.logits(scope, new int[][] {PROMPT}, null).toFloatArray(), PROMPT.length - 1);
+            double[] p1 = processed(main.logits(scope, new int[][] {PROMPT}, null).toFloatArray(), PROMPT.length - 1, temperature, topK, topP);
             for (int x1 = 0; x1 < V; x1++) {
                 int[] seq = {PROMPT[0], PROMPT[1], PROMPT[2], x1};
-                double[] p2 = softmax(main.logits(scope, new int[][] {seq}, null).toFloatArray(), seq.length - 1);
+                double[] p2 = processed(main.logits(scope, new int[][] {seq}, null).toFloatArray(), seq.length - 1, temperature, topK, topP);
                 for (int x2 = 0; x2 < V; x2++) {
                     out[x1 * V + x2] = p1[x1] * p2[x2];
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * HF's warpers on one row: logits / T; top-k sets logits below the k-th largest to -inf; top-p sorts the
+     * probabilities ascending and removes tokens whose cumulative mass is <= 1 - top_p (keeping at least one).
+     */
+    static double[] processed(float[] logits, int row, double temperature, int topK, double topP) {
+        float[] scaled = new float[V];
+        for (int i = 0; i < V; i++) {
+            scaled[i] = (float) (logits[row * V + i] / temperature);
+        }
+        if (topK > 0) {
+            float[] sorted = scaled.clone();
+            java.util.Arrays.sort(sorted);
+            float kth = sorted[V - topK];
+            for (int i = 0; i < V; i++) {
+                if (scaled[i] < kth) {
+                    scaled[i] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        double[] p = softmax(scaled, 0);
+        if (topP < 1.0) {
+            Integer[] ascending = new Integer[V];
+            for (int i = 0; i < V; i++) {
+                ascending[i] = i;
+            }
+            java.util.Arrays.sort(ascending, (a, b) -> Double.compare(p[a], p[b]));
+            double cum = 0;
+            double kept = 0;
+            for (int j = 0; j < V; j++) {
+                cum += p[ascending[j]];
+                if (cum <= 1 - topP && j < V - 1) {
+                    p[ascending[j]] = 0;
+                }
+            }
+            for (double v : p) {
+                kept += v;
+            }
+            for (int i = 0; i < V; i++) {
+                p[i] /= kept;
+            }
+        }
+        return p;
     }
 
     static double[] softmax(float[] logits, int row) {
@@ -73,6 +124,15 @@ class SpeculativeSamplingTest {
     }
 
     static double pValue(Decoder decoder) {
+        return pValue(decoder, exact());
+    }
+
+    static double pValue(Decoder decoder, double[] expected) {
+        return pValue(counts(decoder), expected);
+    }
+
+    /** How often each (x1, x2) came out over the seeded samples. */
+    static long[] counts(Decoder decoder) {
         long[] counts = new long[V * V];
         int batch = 1000;
         for (int from = 0; from < SAMPLES; from += batch) {
@@ -84,7 +144,10 @@ class SpeculativeSamplingTest {
                 counts[g.completionIds()[0] * V + g.completionIds()[1]]++;
             }
         }
-        double[] expected = exact();
+        return counts;
+    }
+
+    static double pValue(long[] counts, double[] expected) {
         // Chi-square over cells with expected count >= 5, the rest pooled into one cell.
         double stat = 0;
         int cells = 0;
@@ -104,18 +167,33 @@ class SpeculativeSamplingTest {
             stat += (pooledO - pooledE) * (pooledO - pooledE) / Math.max(pooledE, 1e-9);
             cells++;
         }
+        assertTrue(cells >= 3, "too few cells for a chi-square test: " + cells);
         return 1 - new ChiSquaredDistribution(cells - 1).cumulativeProbability(stat);
     }
 
     static DecodeConfig config() {
         // eos = V - 1 is a normal token here (stopAtEos off) so every sample has two tokens.
-        return new DecodeConfig(Mode.SPECULATIVE, 1.0, 0, 1.0, Schedule.HEURISTIC, 2, 3, 0, 1.0, false);
+        return new DecodeConfig(Mode.SPECULATIVE, 1.0, 0, 1.0, Schedule.HEURISTIC_TRANSIENT, 2, 3, 0, 1.0, false);
     }
 
     @Test
     void preservesTheMainDistribution() {
         double p = pValue(new Decoder(main, draft, config()));
         assertTrue(p > 0.001, "chi-square rejects speculative sampling: p = " + p);
+    }
+
+    @Test
+    void preservesTheProcessedDistributionWithTemperatureTopKTopP() {
+        double[][] settings = {{1.5, 4, 1.0}, {2.5, 0, 0.97}, {2.0, 5, 0.99}};
+        for (double[] s : settings) {
+            DecodeConfig cfg = config().withSampling(s[0], (int) s[1], s[2], 0);
+            double[] want = exact(s[0], (int) s[1], s[2]);
+            long[] counts = counts(new Decoder(main, draft, cfg));
+            double p = pValue(counts, want);
+            assertTrue(p > 0.001, "chi-square rejects speculative sampling at T=" + s[0] + " top_k=" + s[1] + " top_p=" + s[2] + ": p = " + p);
+            // The check has power here: the same samples reject the unprocessed (temperature 1) distribution.
+            assertTrue(pValue(counts, exact()) < 0.001, "the test cannot tell T=" + s[0] + " from T=1");
+        }
     }
 
     @Test

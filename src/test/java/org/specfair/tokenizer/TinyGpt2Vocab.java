@@ -34,7 +34,7 @@ public final class TinyGpt2Vocab {
         return vocab.get(token);
     }
 
-    Path write(Path dir) throws IOException {
+    public Path write(Path dir) throws IOException {
         Files.createDirectories(dir);
         new ObjectMapper().writeValue(dir.resolve("vocab.json").toFile(), vocab);
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", MERGES) + "\n");

@@ -11,7 +11,8 @@ import ai.djl.ndarray.types.Shape;
 /**
  * Rotary position embedding in Hugging Face's rotate-half convention:
  * x * cos + rotate_half(x) * sin, where rotate_half(x) = cat(-x2, x1) over the two halves of the
- * head dimension and the angle of pair i at position p is p * theta^(-2i/hd). Angles are computed
+ * head dimension and the angle of pair i at position p is p * invFreq[i] (theta^(-2i/hd), changed by
+ * rope_scaling where the config has it: {@link org.specfair.checkpoint.RopeScaling}). Angles are computed
  * on the host in double precision for this pass's positions only.
  */
 public final class Rotary {
@@ -19,7 +20,7 @@ public final class Rotary {
     private final NDArray sin;
     private final long half;
 
-    public Rotary(ForwardBatch b, int headDim, double theta, DataType dtype) {
+    public Rotary(ForwardBatch b, int headDim, double[] invFreq, DataType dtype) {
         half = headDim / 2;
         float[] c = new float[b.rows * b.width * headDim];
         float[] s = new float[c.length];
@@ -28,7 +29,7 @@ public final class Rotary {
                 int p = Math.max(0, b.queryPos[r][j]);
                 int base = (r * b.width + j) * headDim;
                 for (int i = 0; i < half; i++) {
-                    double angle = p * Math.pow(theta, -2.0 * i / headDim);
+                    double angle = p * invFreq[i];
                     c[base + i] = c[base + i + (int) half] = (float) Math.cos(angle);
                     s[base + i] = s[base + i + (int) half] = (float) Math.sin(angle);
                 }
