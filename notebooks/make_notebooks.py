@@ -33,7 +33,7 @@ ratio[['experiment', 'stage', 'category', 'samples', 'mean_ratio', 'ratio_ci_low
     ax.set_xticks(np.arange(len(groups)) + width * (len(stages) - 1) / 2, groups)
     ax.set_xlabel('group'); ax.set_ylabel('mean ratio (n_matches / max_new_tokens)')
     ax.set_title(f'{exp}: mean match ratio by group and stage (bootstrap 95% CI)')
-    ax.legend(title='stage'); plt.tight_layout(); plt.show()"""),
+    ax.legend(title='stage', loc='upper left', bbox_to_anchor=(1.01, 1)); plt.tight_layout(); plt.show()"""),
     new_code_cell("""tox = gm[gm['judge'].notna()]
 if tox.empty:
     print('no judgments: toxicity omitted (run the judge job, then jobs/aggregate)')

@@ -6,6 +6,7 @@ import org.specfair.tables.Tables;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 import java.util.Optional;
 
@@ -19,11 +20,11 @@ import static org.apache.spark.sql.functions.col;
 public record AggregateInputs(Dataset<Row> generations, Optional<Dataset<Row>> tokens, Optional<Dataset<Row>> drafts,
                               Optional<Dataset<Row>> judgments, Optional<Dataset<Row>> checkpoints) {
     /** Written by the judge job (issue 11's contract: keys + judge, judge_kind, label, score, error ...). */
-    public static final String JUDGMENTS = "judgments";
+    public static final String JUDGMENTS = Tables.JUDGMENTS;
     /** Written by the finetuning job: per finished checkpoint, its stage and parent_stage. */
-    public static final String CHECKPOINTS = "checkpoints";
+    public static final String CHECKPOINTS = Tables.CHECKPOINTS;
     /** Written by the finetuning job: probe KL between the pair at training steps. */
-    public static final String MILESTONES = "milestones";
+    public static final String MILESTONES = Tables.MILESTONES;
 
     /** The generation key: one sample of one prompt in one run. */
     public static final String[] KEYS = {"experiment", "stage", "run_id", "prompt_id", "sample_index"};
@@ -38,6 +39,30 @@ public record AggregateInputs(Dataset<Row> generations, Optional<Dataset<Row>> t
                 TableStore.readIfExists(spark, root, Tables.DRAFTS).map(t -> only(t, experiment)),
                 TableStore.readIfExists(spark, root, JUDGMENTS).map(t -> only(t, experiment)),
                 TableStore.readIfExists(spark, root, CHECKPOINTS).map(t -> only(t, experiment)));
+    }
+
+    /**
+     * The same inputs with only the columns aggregation reads, kept in memory (spilling to disk): the dozen passes
+     * over tokens that follow then read cached columns instead of decoding Parquet each time. {@link #release} after.
+     */
+    public AggregateInputs cached() {
+        StorageLevel level = StorageLevel.MEMORY_AND_DISK();
+        return new AggregateInputs(generations.persist(level),
+                tokens.map(t -> t.select(columns(KEYS, "position", "kl_main_assistant", "kl_assistant_main", "alpha")).persist(level)),
+                drafts.map(d -> d.select(columns(KEYS, "p_minus_q", "accepted")).persist(level)),
+                judgments.map(j -> j.persist(level)), checkpoints);
+    }
+
+    public void release() {
+        generations.unpersist();
+        tokens.ifPresent(Dataset::unpersist);
+        drafts.ifPresent(Dataset::unpersist);
+        judgments.ifPresent(Dataset::unpersist);
+    }
+
+    private static org.apache.spark.sql.Column[] columns(String[] keys, String... more) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(keys), java.util.Arrays.stream(more))
+                .map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new);
     }
 
     private static Dataset<Row> only(Dataset<Row> table, String experiment) {

@@ -33,15 +33,21 @@ public final class AggregateJob {
 
     /** spark-submit entry point ({@code --class org.specfair.aggregate.AggregateJob}): arguments as for {@code jobs/aggregate}. */
     public static void main(String[] args) {
-        String[] full = new String[args.length + 1];
-        full[0] = "aggregate";
-        System.arraycopy(args, 0, full, 1, args.length);
-        System.exit(org.specfair.cli.SpecFair.run(full));
+        org.specfair.cli.SpecFair.exitWith("aggregate", args);
     }
 
     /** @param experiment one experiment, or null for every experiment under the root */
     public static Summary run(SparkSession spark, String root, String experiment) {
-        AggregateInputs in = AggregateInputs.read(spark, root, experiment);
+        AggregateInputs in = AggregateInputs.read(spark, root, experiment).cached();
+        try {
+            return run(spark, root, experiment, in);
+        } finally {
+            in.release();
+        }
+    }
+
+    private static Summary run(SparkSession spark, String root, String experiment, AggregateInputs in) {
+        long start = System.nanoTime();
         List<String> experiments = in.generations().select("experiment").distinct().orderBy("experiment")
                 .collectAsList().stream().map(r -> r.getString(0)).toList();
         if (experiments.isEmpty()) {
@@ -51,9 +57,13 @@ public final class AggregateJob {
         List<StagePair> pairs = StagePair.of(in);
         spark.sparkContext().setJobDescription("specfair aggregate " + experiments);
         Dataset<Row> metrics = GroupMetrics.compute(spark, in);
+        LOG.info("group_metrics computed at {} s", seconds(start));
         Dataset<Row> transitions = Transitions.compute(spark, in, pairs);
+        LOG.info("transitions computed at {} s", seconds(start));
         Dataset<Row> distributions = Distributions.compute(spark, in, pairs);
+        LOG.info("distributions computed at {} s", seconds(start));
         Dataset<Row> significance = Significance.compute(spark, in, pairs, metrics);
+        LOG.info("significance computed at {} s", seconds(start));
         Map<String, Dataset<Row>> outputs = new java.util.LinkedHashMap<>();
         outputs.put(Tables.GROUP_METRICS, metrics);
         outputs.put(Tables.TRANSITIONS, transitions);
@@ -68,6 +78,10 @@ public final class AggregateJob {
         LOG.info("aggregated {} under {}: {} group_metrics, {} transitions, {} distributions, {} significance rows",
                 experiments, root, s.groupMetricRows(), s.transitionRows(), s.distributionRows(), s.significanceRows());
         return s;
+    }
+
+    private static String seconds(long start) {
+        return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9);
     }
 
     /** Partition-overwrites the experiments that have rows; removes the partitions of those that now have none. */

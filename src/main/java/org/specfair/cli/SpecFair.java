@@ -15,22 +15,30 @@ import picocli.CommandLine.Command;
                 GenerateJobCommand.class,
                 AggregateCommand.class,
                 SqlCommand.class,
+                ExportCommand.class,
                 MakeCheckpointCommand.class,
                 MakeDemoModelsCommand.class,
                 ExperimentCommand.class,
                 NightlyCommand.class,
+                MakeSyntheticTablesCommand.class,
                 FinetuneCommand.class,
                 FinetunePlanCommand.class,
                 CounterfactualCommand.class,
                 TermCountsCommand.class,
                 ReportCommand.class,
-                ExportCommand.class,
-                MakeSyntheticTablesCommand.class,
                 JudgeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpecFair implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));
+    }
+
+    /** A job class's spark-submit {@code main}: runs {@code specfair <command> args...} and exits with its code. */
+    public static void exitWith(String command, String[] args) {
+        String[] full = new String[args.length + 1];
+        full[0] = command;
+        System.arraycopy(args, 0, full, 1, args.length);
+        System.exit(run(full));
     }
 
     /** Runs a command line; user errors become one line on stderr and exit code 2. */

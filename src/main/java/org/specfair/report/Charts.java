@@ -62,8 +62,8 @@ final class Charts {
     static XYChart lines(String title, String xTitle, String yTitle, List<Line> series, boolean histogram) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         style(chart.getStyler());
-        chart.getStyler().setXAxisDecimalPattern("#0.0##");
         if (histogram && !series.isEmpty() && series.get(0).x().length > 1) {
+            chart.getStyler().setXAxisDecimalPattern("#0.0##");
             // Start at the first bin's lower edge (0 for KL, -1 for p - q), not at its centre.
             double[] x = series.get(0).x();
             chart.getStyler().setXAxisMin(x[0] - (x[1] - x[0]) / 2);

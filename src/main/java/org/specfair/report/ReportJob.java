@@ -46,10 +46,7 @@ public final class ReportJob {
 
     /** spark-submit entry point: arguments as for {@code jobs/report}. */
     public static void main(String[] args) {
-        String[] full = new String[args.length + 1];
-        full[0] = "report";
-        System.arraycopy(args, 0, full, 1, args.length);
-        System.exit(org.specfair.cli.SpecFair.run(full));
+        org.specfair.cli.SpecFair.exitWith("report", args);
     }
 
     public static Summary run(SparkSession spark, String root, String outDir) {
@@ -133,7 +130,7 @@ public final class ReportJob {
             klSection(e, stages, groups);
             transitionKlSection(e, groups);
             draftSection(e, stages);
-            milestoneSection(e);
+            milestoneSection(e, stages);
             agreementSection(e, judges);
             significanceSection(e);
         }
@@ -350,14 +347,16 @@ public final class ReportJob {
             }
         }
 
-        void milestoneSection(String e) {
+        void milestoneSection(String e, List<String> stages) {
             html.h3("Finetuning milestones: probe KL to the partner model");
             List<Row> ms = own(milestones, e);
             if (ms.isEmpty()) {
                 omit(e + ": no milestones table (written by the finetuning job).");
                 return;
             }
-            for (List<String> key : keys(ms, "stage", "role")) {
+            List<List<String>> keys = keys(ms, "stage", "role");
+            keys.sort(java.util.Comparator.comparingInt((List<String> k) -> stages.indexOf(k.get(0)) < 0 ? Integer.MAX_VALUE : stages.indexOf(k.get(0))));
+            for (List<String> key : keys) {
                 List<Row> rows = ms.stream().filter(r -> key.equals(List.of(r.getAs("stage"), r.getAs("role")))).toList();
                 List<Charts.Line> lines = new ArrayList<>();
                 for (String c : distinct(rows, "category")) {

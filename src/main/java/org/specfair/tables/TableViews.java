@@ -4,6 +4,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
@@ -13,8 +15,9 @@ import java.util.List;
 
 /**
  * Registers every Parquet table found under an output root (generations, drafts, tokens, judgments, the
- * aggregates ...) as a temporary view named after its folder, read as {@link TableStore#read} reads it.
- * Folders holding no Parquet file (a report, staging) are not tables and are skipped.
+ * aggregates ...) as a temporary view named after its folder, read as {@link TableStore#read} reads it:
+ * partition values are the strings written ({@code stage = '01'}). Folders holding no Parquet file (a report,
+ * staging) are not tables and are skipped.
  */
 public final class TableViews {
     private TableViews() {}
@@ -30,7 +33,8 @@ public final class TableViews {
             for (var status : fs.listStatus(base)) {
                 String name = status.getPath().getName();
                 if (status.isDirectory() && name.matches("[A-Za-z][A-Za-z0-9_]*") && holdsParquet(fs, status.getPath())) {
-                    TableStore.read(spark, root, name).createOrReplaceTempView(name);
+                    Dataset<Row> table = TableStore.readFolder(spark, status.getPath().toString());
+                    table.createOrReplaceTempView(name);
                     names.add(name);
                 }
             }
