@@ -76,8 +76,18 @@ final class ExperimentFolder {
         write(new Path(dir, "lineage.json"), json(lineage));
     }
 
+    /** One file per run; two runs within the same clock tick get distinct names (-2, -3, ...), never overwrite. */
     void writeRun(String time, Object summary) {
-        write(new Path(dir, "runs/" + time.replace(':', '-') + ".json"), json(summary));
+        String base = "runs/" + time.replace(':', '-');
+        try {
+            Path p = new Path(dir, base + ".json");
+            for (int n = 2; fs.exists(p); n++) {
+                p = new Path(dir, base + "-" + n + ".json");
+            }
+            write(p, json(summary));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Run summaries, oldest first (names are UTC timestamps, so name order is time order). */

@@ -62,7 +62,7 @@ public final class ExperimentRunner {
     }
 
     private static Summary runLocked(SparkSession spark, ExperimentFile file, String root, PrintStream progress, List<Step> plan) {
-        String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        String started = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
         StepContext ctx = new StepContext(spark, file, root);
         ExperimentFolder folder = new ExperimentFolder(ctx.root, ctx.config.experiment(), spark.sparkContext().hadoopConfiguration());
         folder.writeConfig(file.text());
