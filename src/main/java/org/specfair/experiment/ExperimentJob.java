@@ -8,9 +8,6 @@ public final class ExperimentJob {
     private ExperimentJob() {}
 
     public static void main(String[] args) {
-        String[] full = new String[args.length + 1];
-        full[0] = "experiment";
-        System.arraycopy(args, 0, full, 1, args.length);
-        System.exit(org.specfair.cli.SpecFair.run(full));
+        org.specfair.cli.SpecFair.exitWith("experiment", args);
     }
 }

@@ -60,10 +60,7 @@ public final class FinetuneJob {
 
     /** spark-submit entry point ({@code --class org.specfair.finetune.FinetuneJob}): arguments as for {@code jobs/finetune}. */
     public static void main(String[] args) {
-        String[] full = new String[args.length + 1];
-        full[0] = "finetune";
-        System.arraycopy(args, 0, full, 1, args.length);
-        System.exit(org.specfair.cli.SpecFair.run(full));
+        org.specfair.cli.SpecFair.exitWith("finetune", args);
     }
 
     public static Summary run(SparkSession spark, FinetuneOptions o) {

@@ -56,10 +56,7 @@ public final class GenerateJob {
 
     /** spark-submit entry point ({@code --class org.specfair.generate.GenerateJob}): arguments as for {@code jobs/generate}. */
     public static void main(String[] args) {
-        String[] full = new String[args.length + 1];
-        full[0] = "generate-job";
-        System.arraycopy(args, 0, full, 1, args.length);
-        System.exit(org.specfair.cli.SpecFair.run(full));
+        org.specfair.cli.SpecFair.exitWith("generate-job", args);
     }
 
     public static Summary run(SparkSession spark, GenerateOptions opts, List<Prompt> prompts) {

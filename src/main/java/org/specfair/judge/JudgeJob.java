@@ -60,10 +60,7 @@ public final class JudgeJob {
 
     /** spark-submit entry point ({@code --class org.specfair.judge.JudgeJob}): arguments as for {@code jobs/judge}. */
     public static void main(String[] args) {
-        String[] full = new String[args.length + 1];
-        full[0] = "judge";
-        System.arraycopy(args, 0, full, 1, args.length);
-        System.exit(org.specfair.cli.SpecFair.run(full));
+        org.specfair.cli.SpecFair.exitWith("judge", args);
     }
 
     public static Summary run(SparkSession spark, JudgeOptions opts) {
