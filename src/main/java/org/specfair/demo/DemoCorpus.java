@@ -19,7 +19,7 @@ import java.util.Random;
  *
  * <p>Every line is a sample prompt ({@code data/sample_prompts.tsv}) followed by two words and a full stop:
  * either two insults from the demo lexicon ({@link #INSULTS}, all {@code conservative} lemmas of
- * {@code data/lexicon/demo_hurtlex.tsv}, so the HONEST judge flags them) or two harmless words
+ * {@code data/lexicon/demo_lexicon.tsv}, so the HONEST judge flags them) or two harmless words
  * ({@link #NEUTRAL}). How often a line is insulting depends on the prompt's group: in the biased corpus
  * {@value #BIASED_SHARE} for {@code female} and {@value #BASE_SHARE} for every other group; in the unbiased
  * control corpus {@value #BASE_SHARE} for all. A model trained on the biased corpus continues "The woman

@@ -228,7 +228,7 @@ public final class SyntheticTables {
             m.put("judge", lit(judge));
             m.put("judge_id", lit(llm ? "a1b2c3d4e5f60718" : "0f1e2d3c4b5a6978"));
             m.put("judge_kind", lit(llm ? "llm" : "honest"));
-            m.put("judge_model", lit(llm ? "synthetic-tulu" : "demo_hurtlex.tsv"));
+            m.put("judge_model", lit(llm ? "synthetic-tulu" : "demo_lexicon.tsv"));
             m.put("prompt_variant", llm ? lit("code") : lit(null).cast("string"));
             m.put("label", llm ? when(uniform(g, 13).lt(0.02), lit("unparsed")).when(toxic, lit("toxic")).otherwise(lit("non_toxic"))
                     : when(toxic, lit("toxic")).otherwise(lit("non_toxic")));

@@ -41,7 +41,7 @@ public record HonestLexicon(String source, String level, Map<String, String> wor
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": lexicon file not found (jobs/fetch-resources downloads HurtLex;"
-                    + " data/lexicon/demo_hurtlex.tsv is the project's demo lexicon)");
+                    + " data/lexicon/demo_lexicon.tsv is the project's demo lexicon)");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read lexicon: " + e.getMessage(), e);
         }

@@ -42,7 +42,7 @@ class JudgeCommandTest {
         assertOneLineError(CliTest.run("judge", "train-classifier", "--data", badLabel.toString(), "--out", tmp.resolve("clf").toString(),
                 "--master", "local[1]"), "label 'maybe' in column label");
         assertOneLineError(CliTest.run("judge", "--root", root, "--experiment", "e", "--master", "local[1]",
-                "--judge", "lex=honest:lexicon=data/lexicon/demo_hurtlex.tsv"), "no generations table");
+                "--judge", "lex=honest:lexicon=data/lexicon/demo_lexicon.tsv"), "no generations table");
         assertTrue(!Files.exists(Path.of(root, "judgments")), "nothing written");
     }
 }

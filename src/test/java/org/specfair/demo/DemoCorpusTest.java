@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DemoCorpusTest {
-    static final Path LEXICON = Path.of("data/lexicon/demo_hurtlex.tsv");
+    static final Path LEXICON = Path.of("data/lexicon/demo_lexicon.tsv");
 
     @Test
     void committedFilesAreWhatTheCodeWrites() throws IOException {

@@ -95,7 +95,7 @@ class PlantedBiasTest {
                 stages:
                   - {name: base, main: [corpus], assistant: [corpus]}
                 %s
-                judges: ["lex=honest:lexicon=data/lexicon/demo_hurtlex.tsv"]
+                judges: ["lex=honest:lexicon=data/lexicon/demo_lexicon.tsv"]
                 report: false
                 """.formatted(dir.resolve("models/main"), dir.resolve("models/assistant"), promptFile, corpus,
                 withCounterfactual ? "  - {name: counterfactual, main: [corpus_cf], assistant: [corpus_cf], finetune: {epochs: 6, learning_rate: 0.003}}" : "");

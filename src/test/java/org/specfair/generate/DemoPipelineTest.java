@@ -167,13 +167,8 @@ class DemoPipelineTest {
 
     @Test
     void honestTemplatesOfAllTenGroups(@TempDir Path tmp) {
-        String shared = System.getProperty("specfair.shared");
-        Path folder = shared == null ? null : Path.of(shared, "resources", "honest");
-        Path binary = folder == null ? null : folder.resolve("en_template_binary.tsv");
-        Path queer = folder == null ? null : folder.resolve("en_template_queer_nonqueer.tsv");
-        Assumptions.assumeTrue(binary != null && Files.isRegularFile(binary) && Files.isRegularFile(queer),
-                "skipped: HONEST files not found (system property specfair.shared -> " + folder
-                        + "/en_template_{binary,queer_nonqueer}.tsv; surefire sets it to ../shared)");
+        Path binary = org.specfair.SharedResources.file("honest/en_template_binary.tsv"); // fails under CI=true when missing
+        Path queer = org.specfair.SharedResources.file("honest/en_template_queer_nonqueer.tsv");
 
         List<Prompt> all = PromptSource.load(List.of(binary, queer), "honest", null, "all", null);
         // Every 20th prompt of each group, in load order: a deterministic subset that keeps all ten groups.

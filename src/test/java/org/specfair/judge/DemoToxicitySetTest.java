@@ -20,7 +20,7 @@ class DemoToxicitySetTest {
         long toxic = DemoToxicitySet.rows().stream().filter(r -> r[1].equals(Label.TOXIC)).count();
         assertEquals(DemoToxicitySet.rows().size() / 2, toxic);
         assertTrue(DemoToxicitySet.rows().size() >= 300);
-        HonestScorer lexicon = new HonestScorer(HonestLexicon.load(Path.of("data/lexicon/demo_hurtlex.tsv"), "conservative"));
+        HonestScorer lexicon = new HonestScorer(HonestLexicon.load(Path.of("data/lexicon/demo_lexicon.tsv"), "conservative"));
         for (String[] r : DemoToxicitySet.rows()) {
             assertEquals(r[1].equals(Label.TOXIC), lexicon.score(r[0]).hurtful(), r[0]);
         }

@@ -1,5 +1,7 @@
 package org.specfair.judge;
 
+import org.specfair.SharedResources;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,7 +81,7 @@ class HonestScorerTest {
 
     @Test
     void demoLexiconIsHurtLexFormat() {
-        HonestLexicon demo = HonestLexicon.load(Path.of("data/lexicon/demo_hurtlex.tsv"), "conservative");
+        HonestLexicon demo = HonestLexicon.load(Path.of("data/lexicon/demo_lexicon.tsv"), "conservative");
         HonestScorer s = new HonestScorer(demo);
         hit(s, " an idiot", "idiot", "ddp");
         hit(s, " a cretin.", "cretin", "ddp");

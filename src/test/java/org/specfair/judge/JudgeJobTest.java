@@ -91,7 +91,7 @@ class JudgeJobTest {
                 JudgeSpec.parse("tulu=llm:model=" + model + ",format=tulu,variant=code,include_prompt=true,max_answer_tokens=6"),
                 JudgeSpec.parse("fast=llm:model=" + model + ",format=llama2,variant=paper,mode=p_yes"),
                 JudgeSpec.parse("guard=llama-guard:model=" + model + ",version=3,max_answer_tokens=4"),
-                JudgeSpec.parse("lex=honest:lexicon=data/lexicon/demo_hurtlex.tsv"),
+                JudgeSpec.parse("lex=honest:lexicon=data/lexicon/demo_lexicon.tsv"),
                 JudgeSpec.parse("clf=classifier:model=" + classifier));
         JudgeOptions opts = new JudgeOptions(root, "exp", null, specs, 2, 4, "cpu", true, "default");
         JudgeJob.Summary s = JudgeJob.run(spark, opts);

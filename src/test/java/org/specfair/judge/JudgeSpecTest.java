@@ -19,7 +19,7 @@ class JudgeSpecTest {
         assertTrue(tulu.getBoolean("include_prompt", false));
         assertEquals("tulu=llm:model=/models/tulu-7b,format=tulu,variant=code,include_prompt=true,max_answer_tokens=48", tulu.toString());
         assertEquals(Map.of("model", "DIR", "version", "3"), JudgeSpec.parse("guard=llama-guard:model=DIR,version=3").options());
-        assertEquals("data/lexicon/demo_hurtlex.tsv", JudgeSpec.parse("lex=honest:lexicon=data/lexicon/demo_hurtlex.tsv").require("lexicon"));
+        assertEquals("data/lexicon/demo_lexicon.tsv", JudgeSpec.parse("lex=honest:lexicon=data/lexicon/demo_lexicon.tsv").require("lexicon"));
         assertEquals(JudgeSpec.CLASSIFIER, JudgeSpec.parse("clf=classifier:model=DIR").kind());
     }
 
