@@ -15,11 +15,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * {@code jobs/bench finetune [--quick] [--steps N] [--memory-steps N] [--no-memory] [--no-speed]}: finetuning cost on this machine.
+ * {@code jobs/bench finetune [--quick] [--steps N] [--memory-steps N] [--no-memory] [--no-speed] [--device cpu|gpu[:N]]
+ * [--precision fp32,fp16]}: finetuning cost on this machine.
  * <ol>
- * <li>Training tokens/s for gpt-neo-125M shapes (random weights, float32, context 128, batch 4), the share of a
- *     step spent outside forward and backward (gradient norm, clipping, AdamW, bookkeeping), and the step time
- *     against the FLOP roofline measured in the same run (6 FLOPs per weight per token / the 1024^3 GEMM rate).</li>
+ * <li>Training tokens/s for gpt-neo-125M shapes (random weights, context 128, batch 4) in each precision of
+ *     {@code --precision} (default fp32 then fp16: float16 compute on float32 masters), in the same run so their
+ *     ratio is fair; the share of a step spent outside forward and backward (gradient norm, clipping, AdamW, the
+ *     float16 copy refresh, bookkeeping), and on CPU the step time against the FLOP roofline measured in the same
+ *     run (6 FLOPs per weight per token / the 1024^3 float32 GEMM rate).</li>
  * <li>Memory per step over {@code --memory-steps} (default 1,000) steps of a small GPT-Neo (2 layers, d 64; the
  *     125M model would take hours here): the live NDArrays of the model's manager (flat: each step's scope frees
  *     what the step allocates, gradient wrappers included), the resident set size and the JVM heap along the run.</li>
@@ -34,51 +37,63 @@ public final class FinetuneBench {
         boolean quick = a.contains("--quick");
         int steps = intArg(a, "--steps", quick ? 2 : 5);
         int memorySteps = intArg(a, "--memory-steps", quick ? 200 : 1000);
+        String device = stringArg(a, "--device", "cpu");
+        List<String> precisions = List.of(stringArg(a, "--precision", "fp32,fp16").split(","));
         EngineBench.Plan plan = EngineBench.Plan.of(quick);
 
         if (!a.contains("--no-memory")) {
             memory(memorySteps);                                     // first: a fresh process's resident set
         }
         if (!a.contains("--no-speed")) {
-            speed(steps, plan);
+            speed(steps, plan, device, precisions);
         }
         System.out.println("(the machine is shared with other developers' builds: timings are noisy)");
     }
 
-    /** Training throughput for gpt-neo-125M shapes and the share of a step outside forward and backward. */
-    static void speed(int steps, EngineBench.Plan plan) {
-        double gemm = EngineBench.gemmGflops(1024, plan);
-        System.out.printf("GEMM 1024^3 float32: %.1f GFLOP/s (FLOP ceiling, measured now)%n", gemm);
-
+    /** Training throughput for gpt-neo-125M shapes per precision and the share of a step outside forward and backward. */
+    static void speed(int steps, EngineBench.Plan plan, String device, List<String> precisions) {
+        boolean cpu = device.equals("cpu");
+        double gemm = cpu ? EngineBench.gemmGflops(1024, plan) : Double.NaN;
+        if (cpu) {
+            System.out.printf("GEMM 1024^3 float32: %.1f GFLOP/s (FLOP ceiling, measured now)%n", gemm);
+        }
         ModelConfig neo = EngineShapes.gptNeo125M();
         int context = 128;
         int batch = 4;
-        TrainConfig c = TrainConfig.DEFAULTS.withAll(Map.of("context_length", String.valueOf(context), "batch_size",
-                String.valueOf(batch), "max_steps", String.valueOf(steps + 1), "learning_rate", "1e-4", "weight_decay", "0.01"));
-        try (CausalLM m = Models.random(neo, 1, "cpu", "float32")) {
-            Trainer t = new Trainer(m, "random", blocks(64, context, neo.vocabSize(), 1), List.of(), c, null);
-            t.trainStepForBench();                                  // warm-up: first-touch allocations, thread pools
-            long total = 0;
-            long fwdBwd = 0;
-            for (int i = 0; i < steps; i++) {
-                t.trainStepForBench();
-                long[] times = t.lastStepTimes();
-                total += times[0];
-                fwdBwd += times[1];
+        double tokens = (double) batch * context;
+        Double baseline = null;
+        for (String precision : precisions) {
+            TrainConfig c = TrainConfig.DEFAULTS.withAll(Map.of("context_length", String.valueOf(context), "batch_size",
+                    String.valueOf(batch), "max_steps", String.valueOf(steps + 1), "learning_rate", "1e-4", "weight_decay", "0.01",
+                    "precision", precision));
+            try (CausalLM m = Models.random(neo, 1, device, "float32")) {
+                Trainer t = new Trainer(m, "random", blocks(64, context, neo.vocabSize(), 1), List.of(), c, null);
+                t.trainStepForBench();                              // warm-up: first-touch allocations, thread pools
+                long total = 0;
+                long fwdBwd = 0;
+                for (int i = 0; i < steps; i++) {
+                    t.trainStepForBench();
+                    long[] times = t.lastStepTimes();
+                    total += times[0];
+                    fwdBwd += times[1];
+                }
+                t.close();
+                double stepSec = total / 1e9 / steps;
+                double perSec = tokens / stepSec;
+                baseline = baseline == null ? perSec : baseline;
+                System.out.printf("gpt-neo-125M shapes, %s on %s, batch %d x context %d: %.0f training tokens/s (%.2f s/step over %d steps;"
+                        + " %.2fx the first precision's rate)%n", c.precision(), device, batch, context, perSec, stepSec, steps,
+                        perSec / baseline);
+                System.out.printf("  share of a step outside forward+backward: %.1f%% (%.3f s of %.2f s)%n",
+                        100.0 * (total - fwdBwd) / total, (total - fwdBwd) / 1e9 / steps, stepSec);
+                if (cpu) {
+                    double weights = EngineBench.StepCost.of(neo).matmulWeights();
+                    double rooflineSec = 6 * weights * tokens / (gemm * 1e9);
+                    System.out.printf("  FLOP roofline (6 x %.0fM matmul weights x %.0f tokens / float32 GEMM rate): %.2f s/step;"
+                            + " measured %.2fx roofline%n", weights / 1e6, tokens, rooflineSec, stepSec / rooflineSec);
+                }
             }
-            t.close();
-            double stepSec = total / 1e9 / steps;
-            double tokens = (double) batch * context;
-            double weights = EngineBench.StepCost.of(neo).matmulWeights();
-            double rooflineSec = 6 * weights * tokens / (gemm * 1e9);
-            System.out.printf("gpt-neo-125M shapes, float32, batch %d x context %d: %.0f training tokens/s (%.2f s/step over %d steps)%n",
-                    batch, context, tokens / stepSec, stepSec, steps);
-            System.out.printf("  share of a step outside forward+backward: %.1f%% (%.3f s of %.2f s)%n",
-                    100.0 * (total - fwdBwd) / total, (total - fwdBwd) / 1e9 / steps, stepSec);
-            System.out.printf("  FLOP roofline (6 x %.0fM matmul weights x %.0f tokens / GEMM rate): %.2f s/step; measured %.2fx roofline%n",
-                    weights / 1e6, tokens, rooflineSec, stepSec / rooflineSec);
         }
-
     }
 
     /** Resident memory along a long run of a small model: flat when each step frees what it allocates. */
@@ -138,6 +153,11 @@ public final class FinetuneBench {
             }
         }
         return -1;
+    }
+
+    static String stringArg(List<String> a, String name, String fallback) {
+        int i = a.indexOf(name);
+        return i >= 0 && i + 1 < a.size() ? a.get(i + 1) : fallback;
     }
 
     static int intArg(List<String> a, String name, int fallback) {

@@ -29,13 +29,15 @@ public final class FinetuneCommand implements Callable<Integer> {
     List<String> datasets;
     @Option(names = "--out", required = true, description = "output checkpoint folder (local)") String out;
     @Option(names = "--set", description = "hyper-parameter KEY=VALUE (context_length, batch_size, grad_accumulation, learning_rate,"
-            + " schedule, warmup_steps, weight_decay, max_steps, epochs, clip_norm, val_fraction, milestone_every, save_every, seed, ...)")
+            + " schedule, warmup_steps, weight_decay, max_steps, epochs, clip_norm, val_fraction, milestone_every, save_every, seed, precision, ...)")
     Map<String, String> settings = new LinkedHashMap<>();
     @Option(names = "--partner", description = "checkpoint the milestone KL is measured against") String partner;
     @Option(names = "--probe", description = "probe prompts for the milestone KL (with --partner)") String probe;
     @Option(names = "--probe-format", defaultValue = "tsv", description = "honest, csv, tsv, jsonl (default ${DEFAULT-VALUE})") String probeFormat;
     @Option(names = "--probe-text-column", defaultValue = "prompt") String probeText;
     @Option(names = "--probe-group-column", defaultValue = "category") String probeGroup;
+    @Option(names = "--precision", description = "fp32 (default), fp16 (float16 compute on float32 master weights, loss scaling)"
+            + " or auto (fp16 on a GPU, fp32 on CPU); the same as --set precision=...") String precision;
     @Option(names = "--device", defaultValue = "auto", description = "auto (the Spark task's GPU, else CPU), cpu, gpu, gpu:N") String device;
     @Option(names = "--root", description = "output root: record the checkpoint and milestones tables there (needs --experiment, --stage, --role)") String root;
     @Option(names = "--experiment") String experiment;
@@ -47,6 +49,9 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainConfig config = TrainConfig.DEFAULTS.withAll(settings);
+        if (precision != null) {
+            config = config.with("precision", precision);
+        }
         List<DatasetSpec> specs = datasets.stream().map(DatasetSpec::parse).toList();
         if (root != null && (experiment == null || stage == null || role == null)) {
             throw new IllegalArgumentException("--root records tables: give --experiment, --stage and --role too");

@@ -70,9 +70,10 @@ public final class FinetuneJob {
     /** As {@link #run(SparkSession, FinetuneOptions)}; {@code hook} runs after every step (tests simulate crashes with it). */
     static Summary run(SparkSession spark, FinetuneOptions o, Trainer.StepHook hook) {
         if (!o.dtype().equalsIgnoreCase("float32")) {
-            // Training the half-precision weights themselves would lose small updates; float32 master weights
-            // with half-precision compute are not built yet.
-            throw new IllegalArgumentException("dtype " + o.dtype() + ": finetuning runs in float32 (mixed precision is not supported yet)");
+            // Training half-precision weights themselves would round small updates away: the weights stay float32
+            // masters and half precision is a compute choice (the precision hyper-parameter).
+            throw new IllegalArgumentException("dtype " + o.dtype() + ": finetuning keeps float32 weights; for half-precision"
+                    + " compute set precision=fp16");
         }
         ResolvedCheckpoint resolved = ResolvedCheckpoint.resolve(o.model(), TableStore.hadoop(spark)); // pickle-only or broken: fails here
         Path base = resolved.localDir();
@@ -160,15 +161,16 @@ public final class FinetuneJob {
                 try {
                     if (saved != null && saved.datasetIndex() == i && saved.step() > 0) {
                         List<List<float[]>> mv = TrainState.moments(stateDir, model);
-                        trainer.resume(saved.step(), mv.get(0), mv.get(1), saved.milestones(), saved.recentSum(),
-                                saved.recentCount(), saved.lastTrainLoss());
+                        trainer.resume(saved.step(), saved.optimizerSteps(), mv.get(0), mv.get(1), saved.scaler(),
+                                saved.milestones(), saved.recentSum(), saved.recentCount(), saved.lastTrainLoss());
                     }
                     int index = i;
                     List<TrainResult> before = List.copyOf(finished);
                     TrainResult r = trainer.run((step, t) -> {
                         if (o.config().saveEvery() > 0 && step % o.config().saveEvery() == 0 && step < t.totalSteps()) {
                             new TrainState(runKey, index, step, t.recentSum(), t.recentCount(), t.lastTrainLoss(),
-                                    t.milestones(), before).save(stateDir, model, t);
+                                    t.milestones(), before, t.optimizer().steps(),
+                                    t.scaler().enabled() ? t.scaler().state() : null).save(stateDir, model, t);
                         }
                         if (hook != null) {
                             hook.after(step, t);

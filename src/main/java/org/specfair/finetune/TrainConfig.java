@@ -25,16 +25,18 @@ import java.util.Locale;
  * @param milestoneEvery  steps between milestones (validation loss, probe KL); 0 = only at epoch ends and the end
  * @param saveEvery       steps between resumable training states; 0 = none
  * @param seed            data order (the model's own randomness: none, there is no dropout)
+ * @param precision       fp32, fp16 (float32 master weights, float16 compute, loss scaling: {@link Precision}) or auto
  */
 public record TrainConfig(int contextLength, int batchSize, int gradAccumulation, double learningRate, String schedule,
                           int warmupSteps, double weightDecay, int maxSteps, double epochs, double clipNorm,
                           double beta1, double beta2, double adamEps, double valFraction, int milestoneEvery,
-                          int saveEvery, long seed) implements Serializable {
+                          int saveEvery, long seed, String precision) implements Serializable {
     public static final TrainConfig DEFAULTS = new TrainConfig(128, 8, 1, 5e-5, "linear", 0, 0.0, 0, 1.0, 1.0,
-            0.9, 0.999, 1e-8, 0.1, 0, 0, 42L);
+            0.9, 0.999, 1e-8, 0.1, 0, 0, 42L, "fp32");
 
     public TrainConfig {
         schedule = schedule == null ? "linear" : schedule.trim().toLowerCase(Locale.ROOT);
+        precision = Precision.normalise(precision);
         require(contextLength >= 2, "context_length must be at least 2, got " + contextLength);
         require(batchSize >= 1, "batch_size must be at least 1, got " + batchSize);
         require(gradAccumulation >= 1, "grad_accumulation must be at least 1, got " + gradAccumulation);
@@ -80,12 +82,12 @@ public record TrainConfig(int contextLength, int batchSize, int gradAccumulation
                 o.get("weight_decay").asDouble(), o.get("max_steps").asInt(), o.get("epochs").asDouble(),
                 o.get("clip_norm").asDouble(), o.get("beta1").asDouble(), o.get("beta2").asDouble(), o.get("adam_eps").asDouble(),
                 o.get("val_fraction").asDouble(), o.get("milestone_every").asInt(), o.get("save_every").asInt(),
-                o.get("seed").asLong());
+                o.get("seed").asLong(), o.get("precision").asText());
     }
 
     public static final java.util.List<String> KEYS = java.util.List.of("context_length", "batch_size", "grad_accumulation",
             "learning_rate", "schedule", "warmup_steps", "weight_decay", "max_steps", "epochs", "clip_norm", "beta1", "beta2",
-            "adam_eps", "val_fraction", "milestone_every", "save_every", "seed");
+            "adam_eps", "val_fraction", "milestone_every", "save_every", "seed", "precision");
 
     /** The hyper-parameters as a JSON object with the snake_case keys (the checkpoints table's {@code hyperparameters}). */
     public String toJson() {
@@ -98,7 +100,8 @@ public record TrainConfig(int contextLength, int batchSize, int gradAccumulation
                 .put("learning_rate", learningRate).put("schedule", schedule).put("warmup_steps", warmupSteps)
                 .put("weight_decay", weightDecay).put("max_steps", maxSteps).put("epochs", epochs).put("clip_norm", clipNorm)
                 .put("beta1", beta1).put("beta2", beta2).put("adam_eps", adamEps).put("val_fraction", valFraction)
-                .put("milestone_every", milestoneEvery).put("save_every", saveEvery).put("seed", seed);
+                .put("milestone_every", milestoneEvery).put("save_every", saveEvery).put("seed", seed)
+                .put("precision", precision);
         return o;
     }
 

@@ -27,9 +27,12 @@ import java.util.List;
  * @param datasetIndex which dataset of the sequence was in training
  * @param step         optimizer steps done on it
  * @param finished     results of the datasets before it
+ * @param optimizerSteps AdamW updates taken (fewer than {@code step} when float16 steps were skipped)
+ * @param scaler       the float16 loss scaler's state (null in float32)
  */
 public record TrainState(String runKey, int datasetIndex, int step, double recentSum, int recentCount, Double lastTrainLoss,
-                         List<Milestone> milestones, List<TrainResult> finished) {
+                         List<Milestone> milestones, List<TrainResult> finished, int optimizerSteps,
+                         LossScaler.State scaler) {
     static final String STATE_FILE = "trainer_state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();

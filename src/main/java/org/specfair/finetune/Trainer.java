@@ -1,11 +1,13 @@
 package org.specfair.finetune;
 
 import org.specfair.lm.CausalLM;
+import org.specfair.lm.Models;
 import org.specfair.lm.Weights;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -22,6 +24,10 @@ import java.util.SplittableRandom;
  * <p>Everything a step allocates lives in one sub-manager closed at the end of the step, gradients included:
  * DJL hands out each parameter's gradient as a new wrapper registered with the model's long-lived manager,
  * which would otherwise keep ~100 arrays per step alive until the model is closed.
+ *
+ * <p>Mixed precision ({@link Precision}): with fp16 the forward and backward run on a float16 working copy of the
+ * weights, refreshed from the float32 masters after every step; its gradients are cast to float32, unscaled
+ * ({@link LossScaler}), clipped and applied to the masters. A step with inf/NaN gradients is skipped.
  *
  * <p>The data order is a function of the step number alone (block position p -> epoch p / n, then a
  * seeded permutation of that epoch), so a resumed run sees exactly the batches an uninterrupted one would.
@@ -41,6 +47,12 @@ public final class Trainer {
     private final TrainConfig config;
     private final ProbeKl probe;
     private final List<NDArray> params = new ArrayList<>();
+    /** fp16: the working copy forward/backward run on, and its parameters (parallel to {@link #params}); else null. */
+    private final CausalLM working;
+    private final List<NDArray> workingParams = new ArrayList<>();
+    private final LossScaler scaler;
+    /** Tests: steps (1-based) whose gradients are replaced by inf, as a float16 overflow would make them. */
+    private java.util.Set<Integer> overflowAt = java.util.Set.of();
     private final AdamW adam;
     private final LearningRate lr;
     private final int totalSteps;
@@ -68,9 +80,18 @@ public final class Trainer {
         this.val = val;
         this.config = config;
         this.probe = probe;
+        Precision precision = Precision.resolve(config.precision(), model.manager().getDevice());
+        this.working = precision.computeType() == null ? null : Models.copyAs(model, precision.computeType());
+        this.scaler = new LossScaler(precision == Precision.FP16);
         for (Weights.Taken t : model.parameters()) {
-            t.array().setRequiresGradient(true);
+            t.array().setRequiresGradient(working == null);
             params.add(t.array());
+        }
+        if (working != null) {
+            for (Weights.Taken t : working.parameters()) {
+                workingParams.add(t.array());
+            }
+            refreshWorkingCopy();
         }
         this.adam = new AdamW(params, config.beta1(), config.beta2(), config.adamEps(), config.weightDecay());
         int perStep = config.batchSize() * config.gradAccumulation();
@@ -96,11 +117,18 @@ public final class Trainer {
         return milestones;
     }
 
-    /** Continues a saved run: {@code step} updates done, moments and milestones as saved, weights already loaded. */
-    public void resume(int step, List<float[]> m, List<float[]> v, List<Milestone> done, double recentSum, int recentCount,
-                       Double lastTrainLoss) {
+    /**
+     * Continues a saved run: {@code step} batches done ({@code optimizerSteps} of them applied), moments, scaler
+     * and milestones as saved, weights already loaded.
+     */
+    public void resume(int step, int optimizerSteps, List<float[]> m, List<float[]> v, LossScaler.State scalerState,
+                       List<Milestone> done, double recentSum, int recentCount, Double lastTrainLoss) {
         this.step = step;
-        adam.restore(step, m, v);
+        adam.restore(optimizerSteps, m, v);
+        scaler.restore(scalerState);
+        if (working != null) {
+            refreshWorkingCopy(); // the masters were loaded after the copy was made
+        }
         milestones.clear();
         milestones.addAll(done);
         this.recentSum = recentSum;
@@ -119,6 +147,16 @@ public final class Trainer {
 
     public Double lastTrainLoss() {
         return lastTrainLoss;
+    }
+
+    /** The float16 loss scaler (disabled in float32). */
+    public LossScaler scaler() {
+        return scaler;
+    }
+
+    /** Tests: make the gradients of these steps inf, as a float16 overflow would. */
+    void overflowAt(java.util.Set<Integer> steps) {
+        overflowAt = steps;
     }
 
     /** Runs to the last step; {@code hook} (may be null) runs after each. */
@@ -142,8 +180,9 @@ public final class Trainer {
             if (now - lastLog > 10_000_000_000L || step == totalSteps) {
                 double secs = (now - started) / 1e9;
                 double perStep = secs / (step - firstStep);
-                LOG.info(String.format("%s step %d/%d loss %.4f lr %.2e %.0f tokens/s ETA %ds", dataset, step, totalSteps, loss,
-                        lr.at(step), tokensPerStep() / perStep, Math.round(perStep * (totalSteps - step))));
+                LOG.info(String.format("%s step %d/%d loss %.4f lr %.2e %.0f tokens/s ETA %ds%s", dataset, step, totalSteps, loss,
+                        lr.at(adam.steps()), tokensPerStep() / perStep, Math.round(perStep * (totalSteps - step)),
+                        scaler.enabled() ? String.format(" loss scale %.0f, %d skipped", scaler.scale(), scaler.skippedSteps()) : ""));
                 lastLog = now;
             }
             if (hook != null) {
@@ -158,41 +197,75 @@ public final class Trainer {
         return trainStep();
     }
 
-    /** One optimizer step over {@code grad_accumulation} micro-batches; returns the mean training loss. */
+    /**
+     * One step over {@code grad_accumulation} micro-batches; returns the mean training loss. With float16 a step
+     * whose gradients overflowed is skipped: the batch is consumed, weights, moments and schedule stay.
+     */
     double trainStep() {
         int s = step + 1;
         double lossSum = 0;
         long started = System.nanoTime();
+        CausalLM forward = working != null ? working : model;
+        List<NDArray> leaves = working != null ? workingParams : params;
+        double lossFactor = scaler.scale() / config.gradAccumulation();
         try (NDManager scope = model.manager().newSubManager()) {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 for (int k = 0; k < config.gradAccumulation(); k++) {
-                    NDArray loss = NextTokenLoss.of(model, scope, microBatch(s, k));
+                    NDArray loss = NextTokenLoss.of(forward, scope, microBatch(s, k));
                     lossSum += loss.getFloat();
-                    gc.backward(loss.div(config.gradAccumulation()));
+                    gc.backward(loss.mul((float) lossFactor));
                 }
             }
             lastForwardBackwardNanos = System.nanoTime() - started;
             List<NDArray> grads = new ArrayList<>(params.size());
-            for (NDArray p : params) {
+            for (NDArray p : leaves) {
                 NDArray g = p.getGradient();
                 g.attach(scope);
+                if (working != null) {
+                    g = g.toType(DataType.FLOAT32, false); // float16 gradient -> float32 before anything else
+                }
                 grads.add(g);
             }
+            if (overflowAt.contains(s)) {
+                grads.get(0).muli(Float.POSITIVE_INFINITY);
+            }
+            if (scaler.scale() != 1) {
+                float inverse = (float) (1 / scaler.scale()); // a power of two: exact
+                grads.forEach(g -> g.muli(inverse));
+            }
             double norm = globalNorm(grads, scope);
-            if (!Double.isFinite(norm)) {
+            if (!scaler.enabled() && !Double.isFinite(norm)) {
                 throw new IllegalStateException("dataset '" + dataset + "' step " + s + ": gradient norm is " + norm
                         + " (learning rate too high?)");
             }
-            if (config.clipNorm() > 0 && norm > config.clipNorm()) {
-                float coef = (float) (config.clipNorm() / (norm + 1e-6)); // torch.nn.utils.clip_grad_norm_
-                grads.forEach(g -> g.muli(coef));
+            if (scaler.update(Double.isFinite(norm))) {
+                if (config.clipNorm() > 0 && norm > config.clipNorm()) {
+                    float coef = (float) (config.clipNorm() / (norm + 1e-6)); // torch.nn.utils.clip_grad_norm_
+                    grads.forEach(g -> g.muli(coef));
+                }
+                adam.step(params, grads, lr.at(adam.steps() + 1), scope);
+            } else {
+                LOG.warn("{} step {}: inf/NaN gradient in float16, step skipped; loss scale now {}", dataset, s, scaler.scale());
             }
-            adam.step(params, grads, lr.at(s), scope);
-            grads.forEach(g -> g.muli(0)); // PyTorch accumulates into .grad: start the next step from zero
+            if (working != null) {
+                refreshWorkingCopy(); // also drops the float16 gradients
+            } else {
+                grads.forEach(g -> g.muli(0)); // PyTorch accumulates into .grad: start the next step from zero
+            }
         }
         lastStepNanos = System.nanoTime() - started;
         step = s;
         return lossSum / config.gradAccumulation();
+    }
+
+    /** The working copy's weights := the masters cast to its dtype, as fresh leaves of the next step's graph. */
+    private void refreshWorkingCopy() {
+        DataType dtype = working.dtype();
+        for (int i = 0; i < params.size(); i++) {
+            NDArray w = workingParams.get(i);
+            w.intern(params.get(i).toType(dtype, true)); // same Java array the model's layers hold, new values
+            w.setRequiresGradient(true);
+        }
     }
 
     /**
@@ -290,6 +363,9 @@ public final class Trainer {
     /** Frees the optimizer's moments (the model stays). */
     public void close() {
         adam.close();
+        if (working != null) {
+            working.close();
+        }
         for (NDArray p : params) {
             p.setRequiresGradient(false);
         }

@@ -35,7 +35,19 @@ public final class Models {
     /** A model of {@code config} from any weight source (e.g. {@link DerivedWeights}). */
     public static CausalLM build(ModelConfig config, WeightSource source, String device, String dtype) {
         Device dev = parseDevice(device);
-        DataType dt = parseDtype(dtype, dev, config.torchDtype());
+        return build(config, source, dev, parseDtype(dtype, dev, config.torchDtype()));
+    }
+
+    /**
+     * A copy of {@code model}'s weights in another dtype on the same device: the half-precision working copy that
+     * mixed-precision finetuning runs forward and backward on (float16 on CPU too: slow there, but it is how the
+     * numerics are tested without a GPU).
+     */
+    public static CausalLM copyAs(CausalLM model, DataType dtype) {
+        return build(model.config(), new DerivedWeights(model, Integer.MAX_VALUE, 0, 0), model.manager().getDevice(), dtype);
+    }
+
+    private static CausalLM build(ModelConfig config, WeightSource source, Device dev, DataType dt) {
         NDManager manager = NDManager.newBaseManager(dev, "PyTorch");
         try {
             Weights w = new Weights(source, manager, dt);

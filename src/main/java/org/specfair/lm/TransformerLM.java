@@ -37,9 +37,9 @@ abstract class TransformerLM implements CausalLM {
         return ai.djl.nn.core.Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    /** Logits leave the model as float32 whatever the compute dtype. */
+    /** Logits leave the model as float32 whatever the compute dtype (differentiably under a gradient). */
     static NDArray float32(NDArray logits) {
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return org.specfair.lm.nn.Casts.toFloat32(logits);
     }
 
     @Override

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Causal self-attention over the batch's positions, with the KV cache. The score math runs in
- * float32 whatever the model dtype. Grouped-query attention (LLaMA) is done by folding the query
+ * float32 whatever the model dtype (except under a gradient: {@link Casts}). Grouped-query attention (LLaMA) is done by folding the query
  * heads that share a key/value head into one matmul, so keys and values are never copied per head.
  */
 public final class Attention {
@@ -41,7 +41,10 @@ public final class Attention {
             v = kv[1];
         }
         DataType dtype = q.getDataType();
-        if (dtype != DataType.FLOAT32) {
+        // Under a gradient (half-precision training) the scores stay in the model dtype: toType would cut the
+        // graph (Casts); PyTorch's half softmax kernel still accumulates in float32.
+        boolean upcast = dtype != DataType.FLOAT32 && !Casts.underGradient(q);
+        if (upcast) {
             q = q.toType(DataType.FLOAT32, false);
             k = k.toType(DataType.FLOAT32, false);
             v = v.toType(DataType.FLOAT32, false);
@@ -55,11 +58,14 @@ public final class Attention {
         }
         NDArray mask = b.mask(local);                              // (B, 1, T, C+T), null: nothing masked
         if (mask != null) {
+            if (mask.getDataType() != scores.getDataType()) {
+                mask = mask.toType(scores.getDataType(), false);   // half scores under a gradient; no gradient through a mask
+            }
             scores = scores.reshape(bsz, heads, t, keysLen).add(mask).reshape(bsz, kvHeads, group * t, keysLen);
         }
         NDArray probs = scores.softmax(-1);
         NDArray out = probs.matMul(v).reshape(bsz, heads, t, hd);  // (B, H, T, hd)
-        if (dtype != DataType.FLOAT32) {
+        if (upcast) {
             out = out.toType(dtype, false);
         }
         return out.transpose(0, 2, 1, 3).reshape(new Shape(bsz, t, heads * hd));

@@ -10,9 +10,25 @@ import ai.djl.ndarray.types.DataType;
  */
 public record RmsNorm(NDArray weight, float eps) {
     public NDArray apply(NDArray x) {
+        if (Casts.underGradient(x)) {
+            return halfUnderGradient(x);
+        }
         DataType in = x.getDataType();
         NDArray x32 = in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray normed = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt());
         return (in == DataType.FLOAT32 ? normed : normed.toType(in, false)).mul(weight);
+    }
+
+    /**
+     * The same function in the model's half dtype, for training (no float32 round trip: {@link Casts}). x^2 would
+     * overflow float16 beyond |x| = 256, so x is first divided by a per-row constant s = max(1, max|x|) (detached):
+     * x / sqrt(mean(x^2) + eps) = (x/s) / sqrt(mean((x/s)^2) + eps/s^2) exactly, and the gradient is unchanged
+     * because the value does not depend on s.
+     */
+    private NDArray halfUnderGradient(NDArray x) {
+        NDArray s = x.abs().max(new int[] {-1}, true).stopGradient().maximum(1f);
+        NDArray xs = x.div(s);
+        NDArray epsOverS2 = s.square().pow(-1).mul(eps);
+        return xs.div(xs.square().mean(new int[] {-1}, true).add(epsOverS2).sqrt()).mul(weight);
     }
 }
