@@ -1,6 +1,7 @@
 package org.specfair.finetune;
 
 import org.specfair.checkpoint.Checkpoint;
+import org.specfair.checkpoint.HadoopFolder;
 import org.specfair.checkpoint.ModelConfig;
 import org.specfair.checkpoint.ResolvedCheckpoint;
 import org.specfair.lm.CausalLM;
@@ -14,6 +15,7 @@ import org.specfair.tokenizer.TextTokenizer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -82,7 +84,7 @@ public final class FinetuneJob {
             throw new IllegalArgumentException("context_length " + o.config().contextLength() + " exceeds the "
                     + mc.maxPositions() + " positions of " + o.model());
         }
-        refuseToClobber(Path.of(o.out()));
+        refuseToClobber(o.out(), TableStore.hadoop(spark));
         ResolvedCheckpoint partner = null;
         if (o.partner() != null) {
             partner = ResolvedCheckpoint.resolve(o.partner(), TableStore.hadoop(spark));
@@ -104,17 +106,17 @@ public final class FinetuneJob {
         String runKey = runKey(resolved.fingerprint() + " " + resolved.tokenizerFingerprint(), o);
         if (spark.sparkContext().isLocal()) {
             return train(o.onDevice(TaskDevice.resolve(o.device())), base, partner == null ? null : partner.localDir(), packed,
-                    runKey, hook);
+                    runKey, TableStore.hadoop(spark), hook);
         }
         // On a cluster: one task, so the GPU comes from the task's resources; it copies the checkpoints to
-        // its own disk and writes OUT (which must be on storage the driver sees too, e.g. a shared mount).
+        // its own disk and writes OUT (a Hadoop URI, or a path on storage the driver sees too, e.g. a shared mount).
         SerializableConfiguration conf = new SerializableConfiguration(TableStore.hadoop(spark));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         ResolvedCheckpoint partnerOnTask = partner;
         return jsc.parallelize(List.of(0), 1).map(x -> {
             TorchThreads.forTask(org.apache.spark.TaskContext.get().cpus());
             return train(o.onDevice(TaskDevice.resolve(o.device())), resolved.open(conf.value()).dir(),
-                    partnerOnTask == null ? null : partnerOnTask.open(conf.value()).dir(), packed, runKey, null);
+                    partnerOnTask == null ? null : partnerOnTask.open(conf.value()).dir(), packed, runKey, conf.value(), null);
         }).collect().get(0);
     }
 
@@ -140,9 +142,46 @@ public final class FinetuneJob {
                 List.copyOf(blocks.subList(blocks.size() - nVal, blocks.size())));
     }
 
-    /** Trains (resuming from {@code OUT.resume} when it holds this run's state) and writes the checkpoint. */
-    static Summary train(FinetuneOptions o, Path base, Path partnerDir, List<Packed> packed, String runKey, Trainer.StepHook hook) {
-        Path out = Path.of(o.out()).toAbsolutePath().normalize();
+    /**
+     * Trains (resuming from {@code OUT.resume} when it holds this run's state) and writes the checkpoint. An
+     * {@code OUT} that is a Hadoop URI ({@code hdfs://}, {@code s3a://}, {@code file://} ...) is built in a local
+     * staging folder and published with {@link HadoopFolder} (copied beside the target, renamed into place); its
+     * resumable state is published the same way after every save and fetched back when a run starts.
+     */
+    static Summary train(FinetuneOptions o, Path base, Path partnerDir, List<Packed> packed, String runKey,
+                         Configuration hadoop, Trainer.StepHook hook) {
+        boolean remote = HadoopFolder.isUri(o.out());
+        Path staging = null;
+        try {
+            staging = remote ? Files.createTempDirectory("specfair-finetune-") : null;
+            Path out = remote ? staging.resolve(new org.apache.hadoop.fs.Path(o.out()).getName())
+                    : Path.of(o.out()).toAbsolutePath().normalize();
+            String remoteState = remote ? HadoopFolder.sibling(o.out(), ".resume") : null;
+            if (remote && HadoopFolder.fetch(remoteState, resumeDir(out), hadoop)) {
+                LOG.info("fetched the resumable state {}", remoteState);
+            }
+            Summary s = train(o, base, partnerDir, packed, runKey, out, hook, remote ? dir -> HadoopFolder.publish(dir, remoteState, hadoop) : null);
+            if (!remote) {
+                return s;
+            }
+            HadoopFolder.publish(out, o.out(), hadoop);
+            HadoopFolder.delete(remoteState, hadoop);
+            return new Summary(o.out(), s.fingerprint(), s.baseModel(), s.datasets(), s.steps(), s.finalTrainLoss(),
+                    s.finalValLoss(), s.hyperparameters(), s.milestones());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a local staging folder for " + o.out() + ": " + e.getMessage(), e);
+        } finally {
+            SafetensorsWriter.deleteTree(staging);
+        }
+    }
+
+    /** Where a saved state goes besides the local folder (a Hadoop URI's copy), or null. */
+    interface StatePublisher {
+        void publish(Path stateDir);
+    }
+
+    private static Summary train(FinetuneOptions o, Path base, Path partnerDir, List<Packed> packed, String runKey, Path out,
+                                 Trainer.StepHook hook, StatePublisher publisher) {
         Path stateDir = resumeDir(out);
         TrainState saved = TrainState.read(stateDir);
         if (saved != null && !saved.runKey().equals(runKey)) {
@@ -171,6 +210,9 @@ public final class FinetuneJob {
                             new TrainState(runKey, index, step, t.recentSum(), t.recentCount(), t.lastTrainLoss(),
                                     t.milestones(), before, t.optimizer().steps(),
                                     t.scaler().enabled() ? t.scaler().state() : null).save(stateDir, model, t);
+                            if (publisher != null) {
+                                publisher.publish(stateDir);
+                            }
                         }
                         if (hook != null) {
                             hook.after(step, t);
@@ -194,6 +236,19 @@ public final class FinetuneJob {
         return new Summary(out.toString(), Checkpoint.open(out).fingerprint(), o.model(),
                 o.datasets().stream().map(DatasetSpec::name).toList(), steps, last.finalTrainLoss(), last.finalValLoss(),
                 o.config().toJson(), all);
+    }
+
+    /** Fails before training (not after it) when the output is a file or a folder with something other than a checkpoint. */
+    static void refuseToClobber(String out, Configuration hadoop) {
+        if (!HadoopFolder.isUri(out)) {
+            refuseToClobber(Path.of(out));
+            return;
+        }
+        switch (HadoopFolder.find(out, hadoop)) {
+            case FILE -> throw new IllegalArgumentException(out + ": is a file; give a folder for the checkpoint");
+            case OTHER_FOLDER -> throw new IllegalArgumentException(out + ": folder exists and is not a checkpoint; refusing to replace it");
+            default -> { }
+        }
     }
 
     /** Fails before training (not after it) when the output is a folder with something other than a checkpoint. */

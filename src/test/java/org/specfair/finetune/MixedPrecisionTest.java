@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MixedPrecisionTest {
     static final ModelConfig GPT2 = new ModelConfig("gpt2", 16, 16, 2, 2, 2, 32, 16, 1e-5, 0, 0, new boolean[2], "gelu_new",
             true, 0, 0, "float32");
+    static final org.apache.hadoop.conf.Configuration HADOOP = new org.apache.hadoop.conf.Configuration();
     static final ModelConfig LLAMA = new ModelConfig("llama", 16, 16, 2, 2, 1, 32, 16, 1e-6, 10000.0, 0, new boolean[2], "silu",
             false, new int[] {0}, 0, "float32", null);
 
@@ -160,10 +161,10 @@ class MixedPrecisionTest {
         TrainConfig c = config("fp16", 10).with("save_every", "3").with("grad_accumulation", "2");
         List<FinetuneJob.Packed> data = List.of(new FinetuneJob.Packed("count", counting(40), List.of()));
         Trainer.StepHook overflowAtStep4 = (step, t) -> t.overflowAt(Set.of(4));
-        FinetuneJob.train(options(base, tmp.resolve("whole"), c), base, null, data, "key", overflowAtStep4);
+        FinetuneJob.train(options(base, tmp.resolve("whole"), c), base, null, data, "key", HADOOP, overflowAtStep4);
 
         Path killed = tmp.resolve("killed");
-        assertThrows(IllegalStateException.class, () -> FinetuneJob.train(options(base, killed, c), base, null, data, "key",
+        assertThrows(IllegalStateException.class, () -> FinetuneJob.train(options(base, killed, c), base, null, data, "key", HADOOP,
                 (step, t) -> {
                     overflowAtStep4.after(step, t);
                     if (step == 8) {
@@ -174,7 +175,7 @@ class MixedPrecisionTest {
         assertEquals(6, saved.step());
         assertEquals(5, saved.optimizerSteps(), "step 4 was skipped");
         assertEquals(new LossScaler.State(32768.0, 2, 1), saved.scaler());
-        FinetuneJob.train(options(base, killed, c), base, null, data, "key", overflowAtStep4);
+        FinetuneJob.train(options(base, killed, c), base, null, data, "key", HADOOP, overflowAtStep4);
         assertArrayEquals(FinetuneJobTest.weights(tmp.resolve("whole")), FinetuneJobTest.weights(killed),
                 "resumed float16 run ends with the uninterrupted run's float32 master weights");
     }
