@@ -27,7 +27,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "base checkpoint folder (path or hdfs:// / s3a:// URI)") String model;
     @Option(names = "--dataset", required = true, description = "NAME=PATH[,column=C][,format=parquet|jsonl|csv|tsv|text]; repeat for a sequence")
     List<String> datasets;
-    @Option(names = "--out", required = true, description = "output checkpoint folder (local)") String out;
+    @Option(names = "--out", required = true, description = "output checkpoint folder: a local path or a Hadoop URI (hdfs://, s3a://, file://)") String out;
     @Option(names = "--set", description = "hyper-parameter KEY=VALUE (context_length, batch_size, grad_accumulation, learning_rate,"
             + " schedule, warmup_steps, weight_decay, max_steps, epochs, clip_norm, val_fraction, milestone_every, save_every, seed, precision, ...)")
     Map<String, String> settings = new LinkedHashMap<>();
