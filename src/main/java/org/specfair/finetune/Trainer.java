@@ -249,9 +249,8 @@ public final class Trainer {
             }
             if (working != null) {
                 refreshWorkingCopy(); // also drops the float16 gradients
-            } else {
-                grads.forEach(g -> g.muli(0)); // PyTorch accumulates into .grad: start the next step from zero
             }
+            // float32: AdamW's native update zeroed each .grad (PyTorch accumulates into it across backward calls)
         }
         lastStepNanos = System.nanoTime() - started;
         step = s;
