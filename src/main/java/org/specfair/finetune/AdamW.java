@@ -2,7 +2,6 @@ package org.specfair.finetune;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 
 import java.util.List;
@@ -52,10 +51,11 @@ public final class AdamW {
      * in its AdamW mode: decoupled decay {@code w -= lr*wd*w}, the moments, then {@code w -= c * m / (sqrt(v) + e)}).
      * torch's bias corrections are folded into its two constants: with c = lr * sqrt(1-b2^t) / (1-b1^t) and
      * e = eps * sqrt(1-b2^t), {@code c * m / (sqrt(v) + e)} equals {@code lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)}.
-     * The call also zeroes each parameter's {@code .grad} (PyTorch's {@code zero_grad}: a memset). {@code scope} is
-     * unused (nothing is allocated on the Java side) and kept for callers.
+     * The gradients are used times {@code gradScale} (the clipping coefficient over the loss scale), applied to the
+     * kernel's own copy of each gradient rather than in a separate pass. The call also zeroes each parameter's
+     * {@code .grad} (PyTorch's {@code zero_grad}: a memset). Nothing is allocated on the Java side.
      */
-    public void step(List<NDArray> params, List<NDArray> grads, double lr, NDManager scope) {
+    public void step(List<NDArray> params, List<NDArray> grads, double lr, double gradScale) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t);
         double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t));
@@ -64,9 +64,9 @@ public final class AdamW {
         for (int i = 0; i < m.length; i++) {
             NDArray w = params.get(i);
             float decay = weightDecay > 0 && decays(w) ? (float) weightDecay : 0f;
-            // inputs: weight, gradient, first and second moments (updated in place); rescale 1, no element clip (-1)
+            // inputs: weight, gradient, first and second moments (updated in place); no element-wise clip (-1)
             ((PtNDArray) w).getNDArrayInternal().adamUpdate(new NDList(w, grads.get(i), m[i], v[i]), new NDList(w),
-                    (float) lr, stepSize, decay, 1f, -1f, (float) beta1, (float) beta2, epsHat, false, true);
+                    (float) lr, stepSize, decay, (float) gradScale, -1f, (float) beta1, (float) beta2, epsHat, false, true);
         }
     }
 

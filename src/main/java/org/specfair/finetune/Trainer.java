@@ -229,21 +229,16 @@ public final class Trainer {
             if (overflowAt.contains(s)) {
                 grads.get(0).muli(Float.POSITIVE_INFINITY);
             }
-            if (scaler.scale() != 1) {
-                float inverse = (float) (1 / scaler.scale()); // a power of two: exact
-                grads.forEach(g -> g.muli(inverse));
-            }
-            double norm = globalNorm(grads, scope);
+            // The norm of the scaled gradients over the scale: the unscaled norm (a power-of-two scale divides exactly).
+            double norm = globalNorm(grads) / scaler.scale();
             if (!scaler.enabled() && !Double.isFinite(norm)) {
                 throw new IllegalStateException("dataset '" + dataset + "' step " + s + ": gradient norm is " + norm
                         + " (learning rate too high?)");
             }
             if (scaler.update(Double.isFinite(norm))) {
-                if (config.clipNorm() > 0 && norm > config.clipNorm()) {
-                    float coef = (float) (config.clipNorm() / (norm + 1e-6)); // torch.nn.utils.clip_grad_norm_
-                    grads.forEach(g -> g.muli(coef));
-                }
-                adam.step(params, grads, lr.at(adam.steps() + 1), scope);
+                // torch.nn.utils.clip_grad_norm_'s coefficient; unscaling and clipping are one factor AdamW applies
+                double clip = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / (norm + 1e-6) : 1.0;
+                adam.step(params, grads, lr.at(adam.steps() + 1), clip / scaler.scale());
             } else {
                 LOG.warn("{} step {}: inf/NaN gradient in float16, step skipped; loss scale now {}", dataset, s, scaler.scale());
             }
@@ -275,13 +270,16 @@ public final class Trainer {
         return new long[] {lastStepNanos, lastForwardBackwardNanos};
     }
 
-    /** sqrt of the sum of squares of every gradient element, one host read. */
-    static double globalNorm(List<NDArray> grads, NDManager scope) {
-        NDArray[] sq = new NDArray[grads.size()];
-        for (int i = 0; i < sq.length; i++) {
-            sq[i] = grads.get(i).square().sum();
+    /**
+     * sqrt of the sum of squares of every gradient element, one host read: the norm of the per-tensor norms, as
+     * {@code torch.nn.utils.clip_grad_norm_} computes it (one read of each gradient, no squared copy).
+     */
+    static double globalNorm(List<NDArray> grads) {
+        NDArray[] norms = new NDArray[grads.size()];
+        for (int i = 0; i < norms.length; i++) {
+            norms[i] = grads.get(i).norm();
         }
-        return Math.sqrt(ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(sq)).sum().getFloat());
+        return ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(norms)).norm().getFloat();
     }
 
     /** Micro-batch {@code k} of step {@code s} (1-based): blocks at positions of a seeded per-epoch order. */
