@@ -238,14 +238,14 @@ public final class Trainer {
             if (scaler.update(Double.isFinite(norm))) {
                 // torch.nn.utils.clip_grad_norm_'s coefficient; unscaling and clipping are one factor AdamW applies
                 double clip = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / (norm + 1e-6) : 1.0;
-                adam.step(params, grads, lr.at(adam.steps() + 1), clip / scaler.scale());
+                adam.step(params, grads, lr.at(adam.steps() + 1), clip / scaler.scale(), scope);
             } else {
                 LOG.warn("{} step {}: inf/NaN gradient in float16, step skipped; loss scale now {}", dataset, s, scaler.scale());
             }
             if (working != null) {
                 refreshWorkingCopy(); // also drops the float16 gradients
             }
-            // float32: AdamW's native update zeroed each .grad (PyTorch accumulates into it across backward calls)
+            // float32: AdamW zeroed each .grad (PyTorch accumulates into it across backward calls)
         }
         lastStepNanos = System.nanoTime() - started;
         step = s;
