@@ -154,6 +154,11 @@ public final class Trainer {
         return scaler;
     }
 
+    /** The float16 working copy (null in float32): tests check that its arrays do not pile up. */
+    CausalLM workingCopy() {
+        return working;
+    }
+
     /** Tests: make the gradients of these steps inf, as a float16 overflow would. */
     void overflowAt(java.util.Set<Integer> steps) {
         overflowAt = steps;

@@ -133,6 +133,25 @@ class MixedPrecisionTest {
     }
 
     @Test
+    void float16StepsLeaveNoArraysBehind() {
+        try (CausalLM m = Models.random(GPT2, 3, 0.2, "cpu", "float32")) {
+            Trainer t = new Trainer(m, "count", counting(40), List.of(), config("fp16", 30), null);
+            t.overflowAt(Set.of(7));                          // a skipped step too
+            int[] after5 = new int[2];
+            for (int s = 1; s <= 30; s++) {
+                t.trainStepForBench();
+                if (s == 5) {
+                    after5[0] = m.manager().getManagedArrays().size();
+                    after5[1] = t.workingCopy().manager().getManagedArrays().size();
+                }
+            }
+            assertEquals(after5[0], m.manager().getManagedArrays().size(), "masters' manager: flat from step 5 to 30");
+            assertEquals(after5[1], t.workingCopy().manager().getManagedArrays().size(), "working copy's manager: flat");
+            t.close();
+        }
+    }
+
+    @Test
     void float32StillRefusesANonFiniteGradientInsteadOfSkipping() {
         try (CausalLM m = Models.random(GPT2, 3, 0.2, "cpu", "float32")) {
             Trainer t = new Trainer(m, "count", counting(40), List.of(), config("fp32", 4), null);
