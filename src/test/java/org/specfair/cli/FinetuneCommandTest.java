@@ -40,4 +40,18 @@ class FinetuneCommandTest {
                 ours(p, "finetune-plan"));
         assertFalse(Files.exists(tmp.resolve("root")));
     }
+
+    @Test
+    void bf16AndUnknownPrecisionsAreOneLineErrorsBeforeAnythingRuns(@TempDir Path tmp) {
+        CliTest.Result r = CliTest.run("finetune", "--model", tmp.resolve("m").toString(), "--dataset", "d=" + tmp.resolve("d.jsonl"),
+                "--out", tmp.resolve("out").toString(), "--precision", "bf16");
+        assertEquals(2, r.code());
+        assertEquals(List.of("specfair finetune: precision bf16: DJL 0.36's PyTorch bindings have no bfloat16 type"
+                + " (a bfloat16 tensor aborts the JVM); use fp16 (loss-scaled) or fp32"), ours(r, "finetune"));
+        CliTest.Result u = CliTest.run("finetune", "--model", tmp.resolve("m").toString(), "--dataset", "d=" + tmp.resolve("d.jsonl"),
+                "--out", tmp.resolve("out").toString(), "--set", "precision=fp8");
+        assertEquals(2, u.code());
+        assertEquals(List.of("specfair finetune: precision must be fp32, fp16 or auto, got 'fp8'"), ours(u, "finetune"));
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
 }
