@@ -25,7 +25,7 @@ import java.util.Random;
  * the measured speedup (at k = 2, where this CPU meets the model's assumption that verifying k + 1 tokens
  * costs one decode step, and at --k), then batch-16 throughput (batching is the baseline a study is up
  * against) and the scoring pass's share of the time. Options: --quick, --layers-kept N, --noise S, --k K,
- * --device cpu|gpu:N, --dtype float32|float16|bfloat16.
+ * --device cpu|gpu:N, --dtype float32|float16.
  *
  * <p>{@code --hf-policies} instead compares Hugging Face's default draft policies by version, side by side on
  * the same pair and prompts: up to v4.44 ({@code heuristic}, 5 tokens; per call, and carried across prompts as

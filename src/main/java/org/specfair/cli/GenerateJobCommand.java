@@ -42,7 +42,7 @@ public final class GenerateJobCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "0", description = "Spark tasks (0 = up to 4 per executor task slot, at least a batch each)") int partitions;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
     @Option(names = "--device", defaultValue = "auto", description = "auto (task GPU, else CPU), cpu, gpu") String device;
-    @Option(names = "--dtype", defaultValue = "auto", description = "auto, float32, float16, bfloat16") String dtype;
+    @Option(names = "--dtype", defaultValue = "auto", description = "auto, float32, float16 (GPU); bfloat16 checkpoints compute in float16: DJL 0.36 has no bfloat16") String dtype;
     @Option(names = "--no-incremental", description = "decode every prompt even if already written with the same config") boolean noIncremental;
     @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*])") String master;
 

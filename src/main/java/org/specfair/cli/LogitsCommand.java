@@ -22,7 +22,7 @@ public final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32, float16, bfloat16 (GPU), auto")
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32, float16 (GPU), auto")
     String dtype;
 
     @Override

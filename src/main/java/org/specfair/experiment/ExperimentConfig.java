@@ -45,7 +45,7 @@ public record ExperimentConfig(String experiment, Long seed, Models models, Prom
      *                  (BPE tokenizer trained on the prompts and every file dataset, random GPT-Neo weights)
      *                  when they are missing, to be trained by the first stage
      * @param device    auto (the Spark task's GPU, else CPU), cpu, gpu
-     * @param dtype     auto, float32, float16, bfloat16
+     * @param dtype     auto, float32, float16 (bfloat16 is refused: DJL 0.36 has no such type)
      */
     public record Models(String main, String assistant, String make, String device, String dtype) {
         public Models {

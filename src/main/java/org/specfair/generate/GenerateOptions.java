@@ -12,7 +12,7 @@ import java.util.Set;
  * @param mainModel       main checkpoint folder: a local path or a Hadoop URI (hdfs://, s3a://, file://)
  * @param assistantModel  assistant checkpoint folder, or null (main-only without divergences)
  * @param device          auto (the task's Spark GPU, else CPU), cpu, or gpu
- * @param dtype           float32, float16, bfloat16 (GPU only) or auto (the checkpoint's torch_dtype on GPU, float32 on CPU)
+ * @param dtype           float32, float16 (GPU only) or auto (the checkpoint's torch_dtype on GPU, bfloat16 as float16; float32 on CPU)
  * @param decode          decoding configuration
  * @param numSamples      samples per prompt (sample_index 0..n-1; each has its own random stream)
  * @param experiment      partition value

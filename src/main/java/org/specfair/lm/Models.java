@@ -82,26 +82,30 @@ public final class Models {
 
     /**
      * The dtype to compute in. "auto" follows the checkpoint's {@code torch_dtype}, as transformers'
-     * {@code torch_dtype="auto"} does: float16 or bfloat16 on GPU only where the checkpoint was saved so, float32
-     * otherwise and always on CPU (half precision is GPU-only here).
+     * {@code torch_dtype="auto"} does, with one substitution: a checkpoint saved in bfloat16 computes in float16 on
+     * GPU, because DJL 0.36's PyTorch bindings have no bfloat16 type (its JNI dtype table stops at complex64 and
+     * throws without an exception object for anything else, so creating or casting to bfloat16 ends the JVM with
+     * {@code std::terminate}, on CPU and GPU alike). float16 has bfloat16's two bytes but less range; pass
+     * {@code --dtype float32} for a model whose activations overflow it. On CPU "auto" is always float32.
      */
     public static DataType parseDtype(String dtype, Device device, String torchDtype) {
         String d = dtype == null ? "auto" : dtype.trim().toLowerCase(Locale.ROOT);
         if (d.equals("auto")) {
             String saved = torchDtype == null ? "float32" : torchDtype.trim().toLowerCase(Locale.ROOT);
             d = !device.isGpu() ? "float32" : switch (saved) {
-                case "float16", "bfloat16" -> saved;
+                case "float16", "bfloat16" -> "float16";
                 default -> "float32";
             };
         }
         DataType dt = switch (d) {
             case "float32", "fp32", "f32" -> DataType.FLOAT32;
             case "float16", "fp16", "f16", "half" -> DataType.FLOAT16;
-            case "bfloat16", "bf16" -> DataType.BFLOAT16;
-            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (float32, float16, bfloat16, auto)");
+            case "bfloat16", "bf16" -> throw new IllegalArgumentException("dtype " + d + " is not available: DJL 0.36's"
+                    + " PyTorch bindings have no bfloat16 type (it would end the JVM); use float16 or float32");
+            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (float32, float16, auto)");
         };
         if (dt != DataType.FLOAT32 && !device.isGpu()) {
-            // DJL 0.36's PyTorch engine aborts the JVM on BF16 arrays on CPU, and CPU half matmuls are slow.
+            // CPU half matmuls are slow (emulated), and the golden tests pin float32 on CPU.
             throw new IllegalArgumentException("dtype " + d + " is only supported on GPU; use float32 on CPU");
         }
         return dt;

@@ -123,7 +123,14 @@ class ConfigChecksTest {
         assertEquals(DataType.FLOAT32, Models.parseDtype("auto", Device.cpu(), "bfloat16"));
         assertEquals(DataType.FLOAT32, Models.parseDtype("auto", Device.gpu(0), "float32"));
         assertEquals(DataType.FLOAT16, Models.parseDtype("auto", Device.gpu(0), "float16"));
-        assertEquals(DataType.BFLOAT16, Models.parseDtype("auto", Device.gpu(0), "bfloat16"));
+        assertEquals(DataType.FLOAT16, Models.parseDtype("auto", Device.gpu(0), "bfloat16"), "DJL 0.36 has no bfloat16");
         assertEquals(DataType.FLOAT16, Models.parseDtype("float16", Device.gpu(0), "float32"), "the user's choice wins");
+    }
+
+    @Test
+    void bfloat16IsRefusedInOneLineBeforeItCanEndTheJvm() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Models.parseDtype("bfloat16", Device.gpu(0), "bfloat16"));
+        assertTrue(e.getMessage().contains("no bfloat16 type") && !e.getMessage().contains("\n"), e.getMessage());
     }
 }
