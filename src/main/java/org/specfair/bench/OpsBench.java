@@ -98,6 +98,8 @@ public final class OpsBench {
                 forms.put("linear", x -> linear(x, w[turn.getAsInt()], null));
                 forms.put("x.Wt", x -> x.matMul(wt[turn.getAsInt()]));
                 forms.put("W.xT", x -> w[turn.getAsInt()].matMul(x.transpose()).transpose());
+                forms.put("Wt'.xT", x -> wt[turn.getAsInt()].transpose().matMul(x.transpose()).transpose());
+                forms.put("xT'.Wt", x -> x.transpose().transpose().matMul(wt[turn.getAsInt()]));
                 forms.put("rows", x -> {
                     NDArray wr = w[turn.getAsInt()];
                     NDList parts = new NDList();
