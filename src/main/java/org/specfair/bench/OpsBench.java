@@ -1,5 +1,9 @@
 package org.specfair.bench;
 
+import org.specfair.checkpoint.ModelConfig;
+import org.specfair.lm.nn.Linear;
+
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -21,9 +25,9 @@ import java.util.function.Function;
  * Prints ms per product (median of repeats) and the ratio to the same form at M = 1. All forms of one shape and
  * row count are timed in turns, repeat by repeat, so a slow spell of this shared machine hits them alike.
  *
- * <p>Forms: {@code linear} (W stored {@code [out, in]}, torch's linear: sgemm with W transposed), {@code x.Wt}
+ * <p>Forms: {@code engine} (what the model's {@link Linear} does), {@code linear} (W stored {@code [out, in]}, torch's linear: sgemm with W transposed), {@code x.Wt}
  * (a contiguous {@code [in, out]} copy made once: sgemm without transposes), {@code W.xT} (W times the rows as
- * columns, result transposed back as a view), {@code rows} (one linear per row, results stacked), {@code +bias}
+ * columns, result transposed back as a view), {@code Wt'.xT} (the same with the {@code [in, out]} copy seen transposed), {@code rows} (one linear per row, results stacked), {@code +bias}
  * (linear with a bias, torch's addmm), {@code qkv3} (three 768x768 linears, against one fused 2304x768 one).
  */
 public final class OpsBench {
@@ -34,12 +38,17 @@ public final class OpsBench {
     /** One weight matrix of a real model, {@code [out, in]}. */
     record Op(String name, long out, long in) {}
 
-    static final List<Op> OPS = List.of(
-            new Op("head 50257x768", 50257, 768),
-            new Op("qkv fused 2304x768", 2304, 768),
-            new Op("q/k/v/o 768x768", 768, 768),
-            new Op("mlp fc 3072x768", 3072, 768),
-            new Op("mlp proj 768x3072", 768, 3072));
+    /** A model's matrices: LM head, fused q/k/v (GPT-2's c_attn), one attention projection, MLP up and down. */
+    static List<Op> opsOf(ModelConfig c) {
+        long d = c.hiddenSize();
+        long inner = c.intermediateSize();
+        return List.of(
+                new Op("head " + c.vocabSize() + "x" + d, c.vocabSize(), d),
+                new Op("qkv fused " + 3 * d + "x" + d, 3 * d, d),
+                new Op("q/k/v/o " + d + "x" + d, d, d),
+                new Op("mlp fc " + inner + "x" + d, inner, d),
+                new Op("mlp proj " + d + "x" + inner, d, inner));
+    }
 
     public static void main(String[] args) {
         boolean quick = false;
@@ -58,7 +67,8 @@ public final class OpsBench {
         }
         System.out.println("ops bench: " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + " float32, intra-op threads "
                 + ai.djl.pytorch.jni.JniUtils.getNumThreads() + ", load " + loadAverage());
-        Map<String, Object> json = table(rows, quick ? 3 : 5, quick ? 9 : 21);
+        Map<String, Object> json = table(opsOf(EngineShapes.gptNeo125M()), Device.cpu(), DataType.FLOAT32, rows,
+                quick ? 3 : 5, quick ? 9 : 21);
         System.out.println(EngineBench.toJson(json));
     }
 
@@ -77,10 +87,10 @@ public final class OpsBench {
     }
 
     /** Prints the per-op table and returns it as {@code {op: {form: {rows: ms}}}}. */
-    static Map<String, Object> table(int[] rows, int warmup, int repeats) {
+    static Map<String, Object> table(List<Op> ops, Device device, DataType type, int[] rows, int warmup, int repeats) {
         Map<String, Object> json = new LinkedHashMap<>();
-        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            for (Op op : OPS) {
+        try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
+            for (Op op : ops) {
                 // A model's weights (~500 MB for gpt-neo-125M) do not fit the last-level cache, so every product
                 // reads its matrix from memory; timing one small matrix over and over would time the cache
                 // instead. Each call takes the next of enough copies to overflow it.
@@ -88,18 +98,19 @@ public final class OpsBench {
                 NDArray[] w = new NDArray[copies];
                 NDArray[] wt = new NDArray[copies];
                 for (int c = 0; c < copies; c++) {
-                    w[c] = m.randomNormal(0, 0.02f, new Shape(op.out, op.in), DataType.FLOAT32);
-                    wt[c] = w[c].transpose().duplicate();
+                    w[c] = m.randomNormal(0, 0.02f, new Shape(op.out, op.in), DataType.FLOAT32).toType(type, false);
+                    // duplicate() would keep the transposed strides (torch's clone preserves them); flatten copies in order
+                    wt[c] = w[c].transpose().flatten().reshape(op.in, op.out);
                 }
-                NDArray bias = m.zeros(new Shape(op.out));
+                NDArray bias = m.zeros(new Shape(op.out), type);
                 int[] next = {0};
                 java.util.function.IntSupplier turn = () -> next[0] = (next[0] + 1) % copies;
                 Map<String, Function<NDArray, NDArray>> forms = new LinkedHashMap<>();
+                forms.put("engine", x -> new Linear(w[turn.getAsInt()], null).apply(x));
                 forms.put("linear", x -> linear(x, w[turn.getAsInt()], null));
                 forms.put("x.Wt", x -> x.matMul(wt[turn.getAsInt()]));
                 forms.put("W.xT", x -> w[turn.getAsInt()].matMul(x.transpose()).transpose());
                 forms.put("Wt'.xT", x -> wt[turn.getAsInt()].transpose().matMul(x.transpose()).transpose());
-                forms.put("xT'.Wt", x -> x.transpose().transpose().matMul(wt[turn.getAsInt()]));
                 forms.put("rows", x -> {
                     NDArray wr = w[turn.getAsInt()];
                     NDList parts = new NDList();
@@ -119,7 +130,7 @@ public final class OpsBench {
                 Map<String, double[]> ms = new LinkedHashMap<>();
                 forms.keySet().forEach(f -> ms.put(f, new double[rows.length]));
                 for (int i = 0; i < rows.length; i++) {
-                    NDArray x = m.randomNormal(new Shape(rows[i], op.in));
+                    NDArray x = m.randomNormal(new Shape(rows[i], op.in)).toType(type, false);
                     Map<String, double[]> samples = new LinkedHashMap<>();
                     forms.keySet().forEach(f -> samples.put(f, new double[repeats]));
                     for (int rep = -warmup; rep < repeats; rep++) {
@@ -128,7 +139,7 @@ public final class OpsBench {
                                 NDArray xs = x.duplicate();
                                 xs.attach(scope);
                                 long t = System.nanoTime();
-                                form.getValue().apply(xs); // CPU ops are synchronous: done when it returns
+                                EngineBench.finish(form.getValue().apply(xs)); // waits for a GPU's queue
                                 double took = (System.nanoTime() - t) / 1e6;
                                 if (rep >= 0) {
                                     samples.get(form.getKey())[rep] = took;

@@ -15,8 +15,14 @@ import ai.djl.ndarray.types.Shape;
  * q/k/v, MLP up, 768x768 projections); for a narrow one (out < in, the MLP down projection) neither form wins,
  * so it keeps {@code linear}. One row keeps {@code linear} too (it is torch's fastest single-row form, and
  * decode steps at batch 1 stay bit-identical to before).
+ *
+ * <p>GPT-2's Conv1D weights are the exception: they are {@code [in, out]} in memory (the {@code [out, in]} array
+ * is a transposed view; see {@link #ofConv1D}). That is MKL's fastest layout for one row (27 against 16 GB/s on the
+ * head's shape), but {@code W . x^T} through it is 10-30x slower than {@code linear}, so they keep {@code linear}
+ * at every row count: a few-row pass costs there what it did (2-3x a row). Having both would take a second copy
+ * of every weight.
  */
-public record Linear(NDArray weight, NDArray bias) {
+public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
     /** Up to this many rows a wide weight is applied as {@code W . x^T}: at 16 it still beats linear for the head. */
     public static final int FEW_ROWS = 16;
 
@@ -27,11 +33,20 @@ public record Linear(NDArray weight, NDArray bias) {
         fewRowForm = on;
     }
 
+    public Linear(NDArray weight, NDArray bias) {
+        this(weight, bias, false);
+    }
+
+    /** A GPT-2 Conv1D weight from {@code Weights.takeConv1D}: {@code [out, in]} as a view of {@code [in, out]} data. */
+    public static Linear ofConv1D(NDArray weight, NDArray bias) {
+        return new Linear(weight, bias, true);
+    }
+
     public NDArray apply(NDArray x) {
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
         long rows = x.size() / in;
-        if (fewRowForm && rows > 1 && rows <= FEW_ROWS && out >= in) {
+        if (fewRowForm && !storedInOut && rows > 1 && rows <= FEW_ROWS && out >= in) {
             NDArray wx = weight.matMul(x.reshape(rows, in).transpose()); // (out, rows), W read once
             wx.attach(x.getManager()); // results belong to the caller's scope, never to the model's manager
             NDArray y = wx.transpose();
