@@ -169,7 +169,7 @@ public final class DecodeBench {
      */
     static Speedup speedup(CausalLM main, Run spec, Run mainOnly, double c, int k) {
         double alpha = spec.alpha();
-        double tokensPerRound = (1 - Math.pow(alpha, k + 1)) / (1 - alpha);
+        double tokensPerRound = alpha >= 1 ? k + 1 : (1 - Math.pow(alpha, k + 1)) / (1 - alpha); // the limit at alpha = 1
         double v = verifyCost(main, k + 1);
         Speedup s = new Speedup(k, alpha, c, v, tokensPerRound / (k * c + 1), tokensPerRound / (k * c + v),
                 spec.tokensPerSec() / mainOnly.tokensPerSec());
