@@ -210,6 +210,7 @@ public final class EngineBench {
             line("batch-8 step / roofline", b8Ms / roof8, "x  (target <= " + TARGET_BATCH8 + ")");
             json.put("meets_batch1_target", worst <= TARGET_BATCH1);
             json.put("meets_batch8_target", b8Ms / roof8 <= TARGET_BATCH8);
+            json.put("few_row_passes", fewRowPasses(model, plan));
         }
         if (setup.ops()) {
             System.out.println("per-op table: ms per product (median), rows M = " + Arrays.toString(OPS_ROWS)
@@ -318,6 +319,87 @@ public final class EngineBench {
 
         double rooflineMs(int batch, double context, double gemmGflops, double gemvGbps) {
             return Math.max(flops(batch, context) / (gemmGflops * 1e6), bytes(batch, context) / (gemvGbps * 1e6));
+        }
+    }
+
+    // ---- few-row passes: the engine's Linear against torch's linear, in turns ----
+
+    /** A pass shape: rows x tokens fed after a context (0: a fresh prefill without the head). */
+    record Pass(String name, int batch, int tokens, int context) {}
+
+    static final List<Pass> PASSES = List.of(
+            new Pass("decode step, batch 1", 1, 1, 16),
+            new Pass("verify 3 tokens, batch 1", 1, 3, 16),
+            new Pass("verify 5 tokens, batch 1", 1, 5, 16),
+            new Pass("prefill 12 tokens, batch 1", 1, 12, 0),
+            new Pass("decode step, batch 8", 8, 1, 16),
+            new Pass("decode step, batch 16", 16, 1, 16));
+
+    /**
+     * Median ms of each pass with the engine's few-row form and with torch's linear everywhere, the two taking
+     * turns pass by pass, so a slow spell of a shared machine hits both; verify passes also in decode steps.
+     */
+    static Map<String, Object> fewRowPasses(CausalLM model, Plan plan) {
+        int reps = plan.iters;
+        double[][][] ms = new double[2][PASSES.size()][reps];
+        try (NDManager scope = model.manager().newSubManager()) {
+            for (int rep = -plan.warmup; rep < reps; rep++) {
+                for (int p = 0; p < PASSES.size(); p++) {
+                    for (int form = 0; form < 2; form++) {
+                        org.specfair.lm.nn.Linear.useFewRowForm(form == 1);
+                        double t = passMs(model, scope, PASSES.get(p));
+                        if (rep >= 0) {
+                            ms[form][p][rep] = t;
+                        }
+                    }
+                }
+            }
+        } finally {
+            org.specfair.lm.nn.Linear.useFewRowForm(true);
+        }
+        System.out.println("few-row passes (median ms; torch's linear everywhere vs the engine's form, in turns; 'steps' = / decode step, batch 1)");
+        Map<String, Object> out = new LinkedHashMap<>();
+        double[] step = new double[2];
+        for (int p = 0; p < PASSES.size(); p++) {
+            double[] med = new double[2];
+            for (int form = 0; form < 2; form++) {
+                Arrays.sort(ms[form][p]);
+                med[form] = ms[form][p][reps / 2];
+                if (p == 0) {
+                    step[form] = med[form];
+                }
+            }
+            Pass pass = PASSES.get(p);
+            System.out.printf(Locale.ROOT, "  %-28s linear %8.2f ms (%5.2f steps)   engine %8.2f ms (%5.2f steps)   %.2fx faster%n",
+                    pass.name(), med[0], med[0] / step[0], med[1], med[1] / step[1], med[0] / med[1]);
+            out.put(pass.name().replace(", ", "_").replace(' ', '_'),
+                    Map.of("linear_ms", round(med[0]), "engine_ms", round(med[1]), "engine_steps", round(med[1] / step[1])));
+        }
+        return out;
+    }
+
+    /** One timed pass; the cache is rolled back (or dropped) afterwards so every repeat sees the same context. */
+    private static double passMs(CausalLM model, NDManager scope, Pass pass) {
+        int vocab = model.config().vocabSize();
+        int[][] context = new int[pass.batch()][pass.context()];
+        int[][] feed = new int[pass.batch()][pass.tokens()];
+        for (int r = 0; r < pass.batch(); r++) {
+            Arrays.fill(context[r], 11 + r);
+            Arrays.fill(feed[r], 12 + r);
+        }
+        try (NDManager step = scope.newSubManager(); KvCache cache = model.newCache(pass.batch())) {
+            if (pass.context() > 0) {
+                model.prefill(step, context, cache);
+            }
+            long t = System.nanoTime();
+            if (pass.context() == 0) {
+                model.prefill(step, feed, cache);
+            } else if (pass.tokens() == 1) {
+                greedy(model.lastLogits(step, feed, cache));
+            } else {
+                model.logits(step, feed, cache).argMax(-1).toLongArray();
+            }
+            return (System.nanoTime() - t) / 1e6;
         }
     }
 
