@@ -25,13 +25,20 @@ import ai.djl.ndarray.types.Shape;
  * of every weight.
  */
 public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
-    /** Up to this many rows a wide weight is applied as {@code W . x^T}: at 16 it still beats linear for the head. */
+    /** Up to this many rows a matrix bigger than the cache is applied as {@code W . x^T} (in blocks): at 16 it still beats linear for the head. */
     public static final int FEW_ROWS = 16;
     /**
      * Rows per {@code W . x^T} call: beyond 8 MKL's kernel gets slower than two calls of 8 (head, quiet machine:
-     * 8 rows 17 ms, 12 rows 40 ms, 16 rows 52 ms in one call).
+     * 8 rows 17 ms, 12 rows 40 ms, 16 rows 52 ms in one call; linear 63 ms for 16).
      */
     static final int CHUNK_ROWS = 8;
+    /**
+     * 9-16 rows go in blocks of 8 only through a matrix bigger than the last-level cache (32 MB here; the LM head:
+     * 154 MB at 50257x768), which torch's GEMM streams from memory once per internal pass. Smaller ones (every
+     * gpt2/gpt-neo-125M layer matrix) stay partly cached between its passes, and {@code linear} beats two blocks there
+     * ({@code jobs/bench engine}: prefill of 12 tokens and batch-16 steps).
+     */
+    static final long STREAMED_BYTES = 32L << 20;
 
     private static volatile boolean fewRowForm = true;
 
@@ -49,11 +56,15 @@ public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
         return new Linear(weight, bias, true);
     }
 
+    private boolean streamed() {
+        return weight.size() * weight.getDataType().getNumOfBytes() >= STREAMED_BYTES;
+    }
+
     public NDArray apply(NDArray x) {
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
         long rows = x.size() / in;
-        if (fewRowForm && !storedInOut && rows > 1 && rows <= FEW_ROWS && out >= in) {
+        if (fewRowForm && !storedInOut && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
             NDArray flat = x.reshape(rows, in);
             NDList parts = new NDList();
             for (long from = 0; from < rows; from += CHUNK_ROWS) {
