@@ -13,10 +13,15 @@ import ai.djl.ndarray.types.Shape;
  * on CPU: for 2-16 rows its sgemm (W transposed, the rows as the narrow side) streams a wide weight several times
  * ({@code jobs/bench ops}, 2-core EPYC, MKL: the 50257x768 LM head costs 9.7 ms for 1 row but 23 ms for 2 and 36 ms
  * for 3). The same product written as {@code W . x^T} (W untransposed, the rows as columns; the result transposed
- * back as a view) reads W once: 8-13 ms for 2-6 rows. That holds for the wide and square matrices (head, fused
- * q/k/v, MLP up, 768x768 projections); for a narrow one (out < in, the MLP down projection) neither form wins,
- * so it keeps {@code linear}. One row keeps {@code linear} too (it is torch's fastest single-row form, and
- * decode steps at batch 1 stay bit-identical to before).
+ * back) reads W once per 4 rows: 8-13 ms for 2-6 rows, 17 ms for 8. Rule (fixed: the measurement holds for every
+ * wide or square matrix of the gpt2 / gpt-neo shapes):
+ * <ul>
+ *   <li>2-8 rows through a weight with out >= in (head, fused q/k/v, MLP up, d x d projections): {@code W . x^T};</li>
+ *   <li>9-16 rows: the same in blocks of 8, through a matrix bigger than the last-level cache only (the head);</li>
+ *   <li>everything else keeps {@code linear}: one row (torch's fastest single-row form on this layout; decode steps
+ *       at batch 1 stay bit-identical), narrow weights (out < in, the MLP down projection: no form measured better),
+ *       more rows (GEMMs that are compute-bound anyway).</li>
+ * </ul>
  *
  * <p>GPT-2's Conv1D weights are the exception: they are {@code [in, out]} in memory (the {@code [out, in]} array
  * is a transposed view; see {@link #ofConv1D}). That is MKL's fastest layout for one row (27 against 16 GB/s on the
