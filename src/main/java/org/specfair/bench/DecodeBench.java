@@ -25,7 +25,10 @@ import java.util.Random;
  * the measured speedup (at k = 2, where this CPU meets the model's assumption that verifying k + 1 tokens
  * costs one decode step, and at --k), then batch-16 throughput (batching is the baseline a study is up
  * against) and the scoring pass's share of the time. Options: --quick, --layers-kept N, --noise S, --k K,
- * --device cpu|gpu:N, --dtype float32|float16.
+ * --device cpu|gpu:N, --dtype float32|float16, --shapes PRESET (the main model's shapes, default
+ * gpt-neo-125M), --peak-gbps GB/s (prints main-only decoding's ratio to the floor of reading its weights once per
+ * token at that bandwidth). Targets (issue 15): measured/predicted >= 0.85 at k = 2 and at k = 4 with the model's
+ * one-step verify assumption; scoring <= 15% of the scored run at batch 16.
  *
  * <p>{@code --hf-policies} instead compares Hugging Face's default draft policies by version, side by side on
  * the same pair and prompts: up to v4.44 ({@code heuristic}, 5 tokens; per call, and carried across prompts as
@@ -41,15 +44,17 @@ public final class DecodeBench {
         int k = intArg(args, "--k", 4);
         String device = stringArg(args, "--device", "cpu");
         String dtype = stringArg(args, "--dtype", "float32");
+        String shapes = stringArg(args, "--shapes", "gpt-neo-125M");
+        double peakGbps = doubleArg(args, "--peak-gbps", 0);
         int newTokens = quick ? 16 : 48;
         int prompts1 = quick ? 3 : 6;
-        ModelConfig mainCfg = EngineShapes.gptNeo125M();
+        ModelConfig mainCfg = EngineShapes.named(shapes);
         if (List.of(args).contains("--hf-policies")) {
             hfPolicies(mainCfg, keep, noise, embeddingStd, device, dtype, quick);
             return;
         }
-        System.out.printf(Locale.ROOT, "decode bench: main gpt-neo-125M shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens, %s %s%n",
-                embeddingStd, keep, noise, k, newTokens, device, dtype);
+        System.out.printf(Locale.ROOT, "decode bench: main %s shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens, %s %s, load average %s%n",
+                shapes, embeddingStd, keep, noise, k, newTokens, device, dtype, OpsBench.loadAverage());
         try (CausalLM main = Models.build(mainCfg, new RandomWeights(1, 0.02, embeddingStd), device, dtype);
              CausalLM assistant = Models.build(mainCfg.withLayers(keep), new DerivedWeights(main, keep, noise, 2), device, dtype)) {
             List<DecodeRequest> single = prompts(prompts1, 12, mainCfg.vocabSize(), 5);
@@ -58,9 +63,8 @@ public final class DecodeBench {
             Decoder mainOnlyDecoder = new Decoder(main, assistant, base.withMode(Mode.MAIN_ONLY));
             Decoder draftOnlyDecoder = new Decoder(main, assistant, base.withMode(Mode.ASSISTANT_ONLY));
             Decoder specDecoder = new Decoder(main, assistant, base);
-            // Leviathan et al.'s model assumes verifying k + 1 tokens costs one decode step. On this CPU
-            // that holds up to 3 tokens (a GEMM of <= 3 rows streams the weights once, like one row) and
-            // not beyond, so the model is checked at k = 2, and at k as given with the measured cost.
+            // Leviathan et al.'s model assumes verifying k + 1 tokens costs one decode step: it should hold at
+            // k = 2 and at --k (default 4), where nn.Linear's few-row form reads each weight once for up to 16 rows.
             int kModel = 2;
             Decoder specModelDecoder = k == kModel ? specDecoder : new Decoder(main, assistant, base.withSchedule(Schedule.CONSTANT, kModel));
 
@@ -77,9 +81,18 @@ public final class DecodeBench {
             System.out.printf(Locale.ROOT, "batch 1   assistant-only   %8.2f tokens/s   -> cost ratio c = %.3f%n", draftOnly.tokensPerSec(), c);
             Speedup atModelK = speedup(main, b1[batch1.size() - 1], mainOnly, c, kModel);
             Speedup atK = k == kModel ? atModelK : speedup(main, spec, mainOnly, c, k);
-            System.out.printf(Locale.ROOT, "target    measured/predicted at k = %d (verify cost %.2f steps, as the model assumes): %.3f (target >= 0.85)%s%n",
-                    kModel, atModelK.verifyCost(), atModelK.measured() / atModelK.predicted(),
-                    quick ? "; --quick: 16 tokens, the last round's cut draft and the prefill weigh in, judge the full run" : "");
+            for (Speedup s : k == kModel ? List.of(atModelK) : List.of(atModelK, atK)) {
+                System.out.printf(Locale.ROOT, "target    measured/predicted at k = %d with the one-step verify assumption: %.3f (target >= 0.85);"
+                                + " its %d-token verify pass costs %.2f decode steps (target <= 1.3)%s%n",
+                        s.k(), s.measured() / s.predicted(), s.k() + 1, s.verifyCost(),
+                        quick ? "; --quick: 16 tokens, the last round's cut draft and the prefill weigh in, judge the full run" : "");
+            }
+            if (peakGbps > 0) {
+                double weightBytes = EngineBench.StepCost.of(mainCfg, dtype.equals("float32") ? 4 : 2).weightBytes();
+                double floorMs = weightBytes / (peakGbps * 1e6);
+                System.out.printf(Locale.ROOT, "floor     main-only batch 1: %.2f ms/token = %.2fx the floor of reading %.0f MB at %.0f GB/s (%.3f ms)%n",
+                        1000 / mainOnly.tokensPerSec(), 1000 / mainOnly.tokensPerSec() / floorMs, weightBytes / 1e6, peakGbps, floorMs);
+            }
             List<DecodeRequest> many = prompts(16, 12, mainCfg.vocabSize(), 6);
             Run[] b16 = interleaved(List.of(mainOnlyDecoder, specDecoder), many, 16, false, quick ? 1 : 2);
             Run main16 = b16[0];
@@ -92,7 +105,7 @@ public final class DecodeBench {
             // the difference includes keeping logits during decoding and the assistant's side passes.
             Scoring s1 = scoringCost(specDecoder, single.subList(0, Math.min(3, single.size())), 1, quick ? 1 : 5);
             Scoring s16 = scoringCost(specDecoder, many, 16, quick ? 1 : 5);
-            System.out.printf(Locale.ROOT, "scoring   batch 1: %.1f%% of the scored run (+%.1f%% over decoding alone); batch 16: %.1f%% of the scored run (+%.1f%%); target <= 20%% of the run%n",
+            System.out.printf(Locale.ROOT, "scoring   batch 1: %.1f%% of the scored run (+%.1f%% over decoding alone); batch 16: %.1f%% of the scored run (+%.1f%%); target <= 15%% of the run at batch 16%n",
                     100 * s1.shareOfTotal(), 100 * s1.overDecoding(), 100 * s16.shareOfTotal(), 100 * s16.overDecoding());
             System.out.printf(Locale.ROOT, "{\"bench\":\"decode\",\"k\":%d,\"c\":%.4f,\"at_k\":%s,\"at_k%d\":%s,"
                             + "\"main_tps_b1\":%.3f,\"spec_tps_b1\":%.3f,\"main_tps_b16\":%.3f,\"spec_tps_b16\":%.3f,\"spec_b16_over_b1\":%.3f,"
@@ -156,7 +169,7 @@ public final class DecodeBench {
      */
     static Speedup speedup(CausalLM main, Run spec, Run mainOnly, double c, int k) {
         double alpha = spec.alpha();
-        double tokensPerRound = (1 - Math.pow(alpha, k + 1)) / (1 - alpha);
+        double tokensPerRound = alpha >= 1 ? k + 1 : (1 - Math.pow(alpha, k + 1)) / (1 - alpha); // the limit at alpha = 1
         double v = verifyCost(main, k + 1);
         Speedup s = new Speedup(k, alpha, c, v, tokensPerRound / (k * c + 1), tokensPerRound / (k * c + v),
                 spec.tokensPerSec() / mainOnly.tokensPerSec());

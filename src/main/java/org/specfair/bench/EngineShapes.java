@@ -1,5 +1,6 @@
 package org.specfair.bench;
 
+import org.specfair.checkpoint.ConfigPresets;
 import org.specfair.checkpoint.ModelConfig;
 
 
@@ -15,5 +16,10 @@ final class EngineShapes {
         }
         return new ModelConfig("gpt_neo", 50257, 768, 12, 12, 12, 3072, 2048, 1e-5, 0, 256, local, "gelu_new",
                 true, 50256, 50256, "float32");
+    }
+
+    /** gpt-neo-125M as above, or any of {@link ConfigPresets}' architectures by name (gpt-neo-1.3B, gpt2, ...). */
+    static ModelConfig named(String name) {
+        return name.equals("gpt-neo-125M") ? gptNeo125M() : ConfigPresets.get(name);
     }
 }

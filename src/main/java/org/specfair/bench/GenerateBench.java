@@ -33,7 +33,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * {@code jobs/bench generate [--quick] [--repeat N] [--batch-size B] [--max-new-tokens T] [--main DIR --assistant DIR]}:
+ * {@code jobs/bench generate [--quick] [--repeat N] [--batch-size B] [--max-new-tokens T] [--main DIR --assistant DIR]
+ * [--device cpu|gpu:N --dtype float32|float16|bfloat16] [--cores C]}:
  * what running the decoding as a Spark job costs. The same prompts are decoded with the same models,
  * batch size and decoding config:
  * <ol>
@@ -66,6 +67,9 @@ public final class GenerateBench {
         int maxNewTokens = 20;
         String main = null;
         String assistant = null;
+        String device = "cpu";
+        String dtype = "float32";
+        int cores = Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -74,6 +78,9 @@ public final class GenerateBench {
                 case "--max-new-tokens" -> maxNewTokens = Integer.parseInt(value(args, ++i));
                 case "--main" -> main = value(args, ++i);
                 case "--assistant" -> assistant = value(args, ++i);
+                case "--device" -> device = value(args, ++i);
+                case "--dtype" -> dtype = value(args, ++i);
+                case "--cores" -> cores = Integer.parseInt(value(args, ++i)); // on one GPU: 1 (one task, one device)
                 default -> usage();
             }
         }
@@ -81,7 +88,6 @@ public final class GenerateBench {
             usage();
         }
         repeat = repeat > 0 ? repeat : quick ? 1 : 12;
-        int cores = Runtime.getRuntime().availableProcessors();
         // In-process: one PyTorch pool over all cores. Must be set before DJL's engine starts.
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(cores));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -104,7 +110,7 @@ public final class GenerateBench {
             String waitPolicy = System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset (active)");
             System.out.printf(Locale.ROOT, "  OMP_WAIT_POLICY %s, load average at start %.2f on %d cores%s%n", waitPolicy, load, cores,
                     load >= cores ? " (other processes are busy: expect noisy numbers, a pessimistic baseline)" : "");
-            new GenerateBench(main, assistant, decode, batch, cores, tmp, load, waitPolicy).run(sample, workload);
+            new GenerateBench(main, assistant, device, dtype, decode, batch, cores, tmp, load, waitPolicy).run(sample, workload);
         } finally {
             deleteTree(tmp);
         }
@@ -112,6 +118,8 @@ public final class GenerateBench {
 
     private final String main;
     private final String assistant;
+    private final String device;
+    private final String dtype;
     private final DecodeConfig decode;
     private final int batch;
     private final int cores;
@@ -119,10 +127,12 @@ public final class GenerateBench {
     private final double loadAverage;
     private final String waitPolicy;
 
-    private GenerateBench(String main, String assistant, DecodeConfig decode, int batch, int cores, Path tmp, double loadAverage,
-                          String waitPolicy) {
+    private GenerateBench(String main, String assistant, String device, String dtype, DecodeConfig decode, int batch, int cores,
+                          Path tmp, double loadAverage, String waitPolicy) {
         this.main = main;
         this.assistant = assistant;
+        this.device = device;
+        this.dtype = dtype;
         this.decode = decode;
         this.batch = batch;
         this.cores = cores;
@@ -132,7 +142,7 @@ public final class GenerateBench {
     }
 
     private GenerateOptions options(String out) {
-        return new GenerateOptions(main, assistant, "cpu", "float32", decode, 1, "bench", "base", out, 0, batch,
+        return new GenerateOptions(main, assistant, device, dtype, decode, 1, "bench", "base", out, 0, batch,
                 true, false, Set.of());
     }
 
@@ -146,8 +156,8 @@ public final class GenerateBench {
         long inProcessTokens;
         int tasks = cores;
         int perTask = Math.max(1, cores / tasks); // what Sessions sizes for jobs/generate in local mode
-        try (CausalLM m = Models.load(Path.of(main), "cpu", "float32");
-             CausalLM a = Models.load(Path.of(assistant), "cpu", "float32");
+        try (CausalLM m = Models.load(Path.of(main), device, dtype);
+             CausalLM a = Models.load(Path.of(assistant), device, dtype);
              TextTokenizer tok = TextTokenizer.load(Path.of(main))) {
             ResolvedCheckpoint mainCkpt = ResolvedCheckpoint.resolve(main, new org.apache.hadoop.conf.Configuration());
             ResolvedCheckpoint assistantCkpt = ResolvedCheckpoint.resolve(assistant, new org.apache.hadoop.conf.Configuration());
@@ -267,7 +277,7 @@ public final class GenerateBench {
 
     private static void usage() {
         System.err.println("usage: jobs/bench generate [--quick] [--repeat N] [--batch-size B] [--max-new-tokens T]"
-                + " [--main DIR --assistant DIR]");
+                + " [--main DIR --assistant DIR] [--device cpu|gpu:N --dtype float32|float16|bfloat16] [--cores C]");
         System.exit(2);
     }
 

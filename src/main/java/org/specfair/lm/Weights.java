@@ -51,7 +51,8 @@ public final class Weights {
 
     /**
      * A GPT-2 Conv1D weight, stored {@code [in, out]}; returned as {@code [out, in]} like every
-     * nn.Linear so one matmul convention serves all families.
+     * nn.Linear so one matmul convention serves all families. The data stays {@code [in, out]} in memory
+     * (torch's clone keeps a transposed view's strides), which {@link org.specfair.lm.nn.Linear#ofConv1D} accounts for.
      */
     public NDArray takeConv1D(String name, long in, long out) {
         return load(name, new long[] {in, out}, true);
@@ -106,7 +107,7 @@ public final class Weights {
         }
         NDArray a = manager.create(source.float32(key == null ? name : key, shape).asFloatBuffer(), new Shape(shape));
         if (conv1d) {
-            NDArray t = a.transpose().duplicate(); // contiguous [out, in]
+            NDArray t = a.transpose().duplicate(); // [out, in], its own storage, still [in, out] in memory
             a.close();
             a = t;
         }

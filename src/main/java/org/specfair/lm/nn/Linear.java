@@ -1,10 +1,93 @@
 package org.specfair.lm.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 
-/** y = x W^T + b with W stored {@code [out, in]} (nn.Linear's layout; Conv1D weights are transposed at load). */
-public record Linear(NDArray weight, NDArray bias) {
+/**
+ * y = x W^T + b with W stored {@code [out, in]} (nn.Linear's layout; Conv1D weights are transposed at load).
+ *
+ * <p>A pass over a few rows (a verify pass of k + 1 tokens, a batch-8 decode step) should cost about what one row
+ * costs: each weight is read once from memory whatever the row count. torch's {@code linear} does not manage that
+ * on CPU: for 2-16 rows its sgemm (W transposed, the rows as the narrow side) streams a wide weight several times
+ * ({@code jobs/bench ops}, 2-core EPYC, MKL: the 50257x768 LM head costs 9.7 ms for 1 row but 23 ms for 2 and 36 ms
+ * for 3). The same product written as {@code W . x^T} (W untransposed, the rows as columns; the result transposed
+ * back) reads W once per 4 rows: 8-13 ms for 2-6 rows, 17 ms for 8. Rule (fixed: the measurement holds for every
+ * wide or square matrix of the gpt2 / gpt-neo shapes):
+ * <ul>
+ *   <li>2-8 rows through a weight with out >= in (head, fused q/k/v, MLP up, d x d projections): {@code W . x^T};</li>
+ *   <li>9-16 rows: the same in blocks of 8, through a matrix bigger than the last-level cache only (the head);</li>
+ *   <li>everything else keeps {@code linear}: one row (torch's fastest single-row form on this layout; decode steps
+ *       at batch 1 stay bit-identical), narrow weights (out < in, the MLP down projection: no form measured better),
+ *       more rows (GEMMs that are compute-bound anyway).</li>
+ * </ul>
+ *
+ * <p>GPT-2's Conv1D weights are the exception: they are {@code [in, out]} in memory (the {@code [out, in]} array
+ * is a transposed view; see {@link #ofConv1D}). That is MKL's fastest layout for one row (27 against 16 GB/s on the
+ * head's shape), but {@code W . x^T} through it is 10-30x slower than {@code linear}, so they keep {@code linear}
+ * at every row count: a few-row pass costs there what it did (2-3x a row). Having both would take a second copy
+ * of every weight.
+ */
+public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
+    /** Up to this many rows a matrix bigger than the cache is applied as {@code W . x^T} (in blocks): at 16 it still beats linear for the head. */
+    public static final int FEW_ROWS = 16;
+    /**
+     * Rows per {@code W . x^T} call: beyond 8 MKL's kernel gets slower than two calls of 8 (head, quiet machine:
+     * 8 rows 17 ms, 12 rows 40 ms, 16 rows 52 ms in one call; linear 63 ms for 16).
+     */
+    static final int CHUNK_ROWS = 8;
+    /**
+     * 9-16 rows go in blocks of 8 only through a matrix bigger than the last-level cache (32 MB here; the LM head:
+     * 154 MB at 50257x768), which torch's GEMM streams from memory once per internal pass. Smaller ones (every
+     * gpt2/gpt-neo-125M layer matrix) stay partly cached between its passes, and {@code linear} beats two blocks there
+     * ({@code jobs/bench engine}: prefill of 12 tokens and batch-16 steps).
+     */
+    static final long STREAMED_BYTES = 32L << 20;
+
+    private static volatile boolean fewRowForm = true;
+
+    /** Turns the few-row form off (true: on, the default); only for benchmarks that compare both in one run. */
+    public static void useFewRowForm(boolean on) {
+        fewRowForm = on;
+    }
+
+    public Linear(NDArray weight, NDArray bias) {
+        this(weight, bias, false);
+    }
+
+    /** A GPT-2 Conv1D weight from {@code Weights.takeConv1D}: {@code [out, in]} as a view of {@code [in, out]} data. */
+    public static Linear ofConv1D(NDArray weight, NDArray bias) {
+        return new Linear(weight, bias, true);
+    }
+
+    private boolean streamed() {
+        return weight.size() * weight.getDataType().getNumOfBytes() >= STREAMED_BYTES;
+    }
+
     public NDArray apply(NDArray x) {
+        long out = weight.getShape().get(0);
+        long in = weight.getShape().get(1);
+        long rows = x.size() / in;
+        if (fewRowForm && !storedInOut && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
+            NDArray flat = x.reshape(rows, in);
+            NDList parts = new NDList();
+            for (long from = 0; from < rows; from += CHUNK_ROWS) {
+                NDArray block = rows <= CHUNK_ROWS ? flat : flat.get(from + ":" + Math.min(rows, from + CHUNK_ROWS));
+                NDArray wx = weight.matMul(block.transpose()); // (out, block rows), W read once per block
+                wx.attach(x.getManager()); // results belong to the caller's scope, never to the model's manager
+                parts.add(wx.transpose());
+            }
+            // Row order in memory (concat copies; flatten copies a single transposed view): callers keep per-row
+            // views of the logits and read a row's V values, which must be adjacent (a copy of ~1% of the product).
+            NDArray y = parts.size() == 1 ? parts.get(0).flatten().reshape(rows, out) : NDArrays.concat(parts, 0);
+            if (bias != null) {
+                y = y.add(bias);
+            }
+            long[] shape = x.getShape().getShape().clone();
+            shape[shape.length - 1] = out;
+            return y.reshape(new Shape(shape));
+        }
         return bias == null
                 ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
                 : ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();

@@ -1,0 +1,200 @@
+package org.specfair.bench;
+
+import org.specfair.checkpoint.ModelConfig;
+import org.specfair.lm.nn.Linear;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@code jobs/bench ops [--quick] [--rows 1,2,4,8,16]}: the matrix products of a decode step, verify pass or
+ * short prefill (gpt-neo-125M / gpt2 shapes: LM head 50257x768, q/k/v/o 768x768, fused qkv 2304x768, MLP
+ * 3072x768 and 768x3072) with M = 1..16 rows, in every call form the engine could use, through DJL's PyTorch.
+ * Prints ms per product (median of repeats) and the ratio to the same form at M = 1. All forms of one shape and
+ * row count are timed in turns, repeat by repeat, so a slow spell of this shared machine hits them alike.
+ *
+ * <p>Forms: {@code engine} (what the model's {@link Linear} does), {@code linear} (W stored {@code [out, in]}, torch's linear: sgemm with W transposed), {@code x.Wt}
+ * (a contiguous {@code [in, out]} copy made once: sgemm without transposes), {@code W.xT} (W times the rows as
+ * columns, result transposed back as a view), {@code Wt'.xT} (the same with the {@code [in, out]} copy seen transposed), {@code rows} (one linear per row, results stacked), {@code +bias}
+ * (linear with a bias, torch's addmm), {@code qkv3} (three 768x768 linears, against one fused 2304x768 one).
+ */
+public final class OpsBench {
+    /** Three times this machine's 32 MB last-level cache: enough weight copies that none is still cached when reused. */
+    static final double EVICT_BYTES = 96e6;
+    static final int[] DEFAULT_ROWS = {1, 2, 3, 4, 5, 6, 8, 12, 16};
+
+    /** One weight matrix of a real model, {@code [out, in]}. */
+    record Op(String name, long out, long in) {}
+
+    /** A model's matrices: LM head, fused q/k/v (GPT-2's c_attn), one attention projection, MLP up and down. */
+    static List<Op> opsOf(ModelConfig c) {
+        long d = c.hiddenSize();
+        long inner = c.intermediateSize();
+        return List.of(
+                new Op("head " + c.vocabSize() + "x" + d, c.vocabSize(), d),
+                new Op("qkv fused " + 3 * d + "x" + d, 3 * d, d),
+                new Op("q/k/v/o " + d + "x" + d, d, d),
+                new Op("mlp fc " + inner + "x" + d, inner, d),
+                new Op("mlp proj " + d + "x" + inner, d, inner));
+    }
+
+    public static void main(String[] args) {
+        boolean quick = false;
+        int[] rows = DEFAULT_ROWS;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--rows" -> {
+                    if (i + 1 == args.length || !args[i + 1].matches("[1-9][0-9]*(,[1-9][0-9]*)*")) {
+                        usage();
+                    }
+                    rows = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                }
+                default -> usage();
+            }
+        }
+        System.out.println("ops bench: " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + " float32, intra-op threads "
+                + ai.djl.pytorch.jni.JniUtils.getNumThreads() + ", load " + loadAverage());
+        Map<String, Object> json = table(opsOf(EngineShapes.gptNeo125M()), Device.cpu(), DataType.FLOAT32, rows,
+                quick ? 3 : 5, quick ? 9 : 21);
+        System.out.println(EngineBench.toJson(json));
+    }
+
+    private static void usage() {
+        System.err.println("usage: jobs/bench ops [--quick] [--rows 1,2,4,8,16]");
+        System.exit(2);
+    }
+
+    /** The 1-minute load average, to print next to numbers taken on a shared machine. */
+    static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** Prints the per-op table and returns it as {@code {op: {form: {rows: ms}}}}. */
+    static Map<String, Object> table(List<Op> ops, Device device, DataType type, int[] rows, int warmup, int repeats) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
+            for (Op op : ops) {
+                // A model's weights (~500 MB for gpt-neo-125M) do not fit the last-level cache, so every product
+                // reads its matrix from memory; timing one small matrix over and over would time the cache
+                // instead. Each call takes the next of enough copies to overflow it.
+                int copies = (int) Math.max(1, Math.ceil(EVICT_BYTES / (4.0 * op.out * op.in)));
+                NDArray[] w = new NDArray[copies];
+                NDArray[] wt = new NDArray[copies];
+                for (int c = 0; c < copies; c++) {
+                    w[c] = m.randomNormal(0, 0.02f, new Shape(op.out, op.in), DataType.FLOAT32).toType(type, false);
+                    // duplicate() would keep the transposed strides (torch's clone preserves them); flatten copies in order
+                    wt[c] = w[c].transpose().flatten().reshape(op.in, op.out);
+                }
+                NDArray bias = m.zeros(new Shape(op.out), type);
+                int[] next = {0};
+                java.util.function.IntSupplier turn = () -> next[0] = (next[0] + 1) % copies;
+                Map<String, Function<NDArray, NDArray>> forms = new LinkedHashMap<>();
+                forms.put("engine", x -> new Linear(w[turn.getAsInt()], null).apply(x));
+                forms.put("linear", x -> linear(x, w[turn.getAsInt()], null));
+                forms.put("x.Wt", x -> x.matMul(wt[turn.getAsInt()]));
+                forms.put("W.xT", x -> w[turn.getAsInt()].matMul(x.transpose()).transpose());
+                forms.put("Wt'.xT", x -> wt[turn.getAsInt()].transpose().matMul(x.transpose()).transpose());
+                forms.put("rows", x -> {
+                    NDArray wr = w[turn.getAsInt()];
+                    NDList parts = new NDList();
+                    for (int r = 0; r < x.getShape().get(0); r++) {
+                        parts.add(linear(x.get(r).expandDims(0), wr, null));
+                    }
+                    return NDArrays.concat(parts, 0);
+                });
+                forms.put("+bias", x -> linear(x, w[turn.getAsInt()], bias));
+                if (op.out == op.in) {
+                    forms.put("qkv3", x -> {
+                        linear(x, w[turn.getAsInt()], null);
+                        linear(x, w[turn.getAsInt()], null);
+                        return linear(x, w[turn.getAsInt()], null);
+                    });
+                }
+                Map<String, double[]> ms = new LinkedHashMap<>();
+                forms.keySet().forEach(f -> ms.put(f, new double[rows.length]));
+                for (int i = 0; i < rows.length; i++) {
+                    NDArray x = m.randomNormal(new Shape(rows[i], op.in)).toType(type, false);
+                    Map<String, double[]> samples = new LinkedHashMap<>();
+                    forms.keySet().forEach(f -> samples.put(f, new double[repeats]));
+                    for (int rep = -warmup; rep < repeats; rep++) {
+                        for (var form : forms.entrySet()) {
+                            try (NDManager scope = m.newSubManager()) {
+                                NDArray xs = x.duplicate();
+                                xs.attach(scope);
+                                long t = System.nanoTime();
+                                EngineBench.finish(form.getValue().apply(xs)); // waits for a GPU's queue
+                                double took = (System.nanoTime() - t) / 1e6;
+                                if (rep >= 0) {
+                                    samples.get(form.getKey())[rep] = took;
+                                }
+                            }
+                        }
+                    }
+                    for (String f : forms.keySet()) {
+                        double[] s = samples.get(f);
+                        java.util.Arrays.sort(s);
+                        ms.get(f)[i] = s[s.length / 2];
+                    }
+                    x.close();
+                }
+                print(op, rows, ms);
+                Map<String, Object> opJson = new LinkedHashMap<>();
+                ms.forEach((f, v) -> {
+                    Map<String, Object> byRows = new LinkedHashMap<>();
+                    for (int i = 0; i < rows.length; i++) {
+                        byRows.put(String.valueOf(rows[i]), EngineBench.round(v[i]));
+                    }
+                    opJson.put(f, byRows);
+                });
+                json.put(op.name, opJson);
+                for (int c = 0; c < copies; c++) {
+                    w[c].close();
+                    wt[c].close();
+                }
+                bias.close();
+            }
+        }
+        return json;
+    }
+
+    private static NDArray linear(NDArray x, NDArray w, NDArray bias) {
+        return bias == null ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
+                : ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
+    }
+
+    private static void print(Op op, int[] rows, Map<String, double[]> ms) {
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-20s %-7s", op.name, "M ="));
+        for (int r : rows) {
+            head.append(String.format(Locale.ROOT, " %7d", r));
+        }
+        System.out.println(head);
+        for (var e : ms.entrySet()) {
+            double[] v = e.getValue();
+            StringBuilder ln = new StringBuilder(String.format(Locale.ROOT, "%-20s %-7s", "", e.getKey()));
+            List<String> ratios = new ArrayList<>();
+            for (int i = 0; i < rows.length; i++) {
+                ln.append(String.format(Locale.ROOT, " %7.3f", v[i]));
+                ratios.add(String.format(Locale.ROOT, "%.2f", v[i] / v[0]));
+            }
+            System.out.println(ln + "  ms   (x M=1: " + String.join(" ", ratios) + ")");
+        }
+        System.out.flush();
+    }
+}
