@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * {@code jobs/bench engine [--quick] [--threads N] [--device cpu|gpu:N] [--dtype float32|float16|bfloat16]
+ * {@code jobs/bench engine [--quick] [--threads N] [--device cpu|gpu:N] [--dtype float32|float16]
  * [--shapes PRESET] [--peak-gbps GB/s] [--no-ops]}: decode speed of a model with gpt-neo-125M's exact shapes
  * (or another preset's; random weights, built in memory) against this machine's own two-term roofline,
  * measured in the same run (DESIGN.md, "Performance yardsticks"):
@@ -91,7 +91,7 @@ public final class EngineBench {
                 case "--no-ops" -> ops = false;
                 case "--threads" -> System.setProperty("ai.djl.pytorch.num_threads", value(args, ++i, "[1-9][0-9]*"));
                 case "--device" -> device = value(args, ++i, "cpu|gpu(:[0-9]+)?");
-                case "--dtype" -> dtype = value(args, ++i, "float32|float16|bfloat16");
+                case "--dtype" -> dtype = value(args, ++i, "float32|float16");
                 case "--shapes" -> shapes = value(args, ++i, "[A-Za-z0-9.-]+");
                 case "--peak-gbps" -> peak = Double.parseDouble(value(args, ++i, "[0-9]+(\\.[0-9]+)?"));
                 default -> usage();
@@ -108,7 +108,7 @@ public final class EngineBench {
     }
 
     private static void usage() {
-        System.err.println("usage: jobs/bench engine [--quick] [--threads N] [--device cpu|gpu:N] [--dtype float32|float16|bfloat16]"
+        System.err.println("usage: jobs/bench engine [--quick] [--threads N] [--device cpu|gpu:N] [--dtype float32|float16]"
                 + " [--shapes PRESET] [--peak-gbps GB/s] [--no-ops]");
         System.exit(2);
     }

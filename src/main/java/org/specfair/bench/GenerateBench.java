@@ -34,7 +34,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code jobs/bench generate [--quick] [--repeat N] [--batch-size B] [--max-new-tokens T] [--main DIR --assistant DIR]
- * [--device cpu|gpu:N --dtype float32|float16|bfloat16] [--cores C]}:
+ * [--device cpu|gpu:N --dtype float32|float16] [--cores C]}:
  * what running the decoding as a Spark job costs. The same prompts are decoded with the same models,
  * batch size and decoding config:
  * <ol>
@@ -277,7 +277,7 @@ public final class GenerateBench {
 
     private static void usage() {
         System.err.println("usage: jobs/bench generate [--quick] [--repeat N] [--batch-size B] [--max-new-tokens T]"
-                + " [--main DIR --assistant DIR] [--device cpu|gpu:N --dtype float32|float16|bfloat16] [--cores C]");
+                + " [--main DIR --assistant DIR] [--device cpu|gpu:N --dtype float32|float16] [--cores C]");
         System.exit(2);
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code jobs/bench gpu [--device gpu:N] [--dtype float16|bfloat16|float32] [--peak-gbps GB/s]}: the prepared check
+ * {@code jobs/bench gpu [--device gpu:N] [--dtype float16|float32] [--peak-gbps GB/s]}: the prepared check
  * for a GPU machine, one command of a few minutes. At fp16 on one device it runs, in this order:
  * <ol>
  *   <li>{@code engine} with gpt-neo-125M shapes and with gpt-neo-1.3B shapes (random weights made here): decode step
@@ -33,7 +33,7 @@ public final class GpuBench {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--device" -> device = value(args, ++i, "gpu(:[0-9]+)?");
-                case "--dtype" -> dtype = value(args, ++i, "float16|bfloat16|float32");
+                case "--dtype" -> dtype = value(args, ++i, "float16|float32");
                 case "--peak-gbps" -> peak = Double.parseDouble(value(args, ++i, "[0-9]+(\\.[0-9]+)?"));
                 default -> usage();
             }
@@ -90,7 +90,7 @@ public final class GpuBench {
     }
 
     private static void usage() {
-        System.err.println("usage: jobs/bench gpu [--device gpu:N] [--dtype float16|bfloat16|float32] [--peak-gbps GB/s]");
+        System.err.println("usage: jobs/bench gpu [--device gpu:N] [--dtype float16|float32] [--peak-gbps GB/s]");
         System.exit(2);
     }
 }
