@@ -2,6 +2,7 @@ package org.specfair.finetune;
 
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Weights;
+import org.specfair.lm.nn.Scalar;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -168,7 +169,7 @@ public final class Trainer {
                 for (int k = 0; k < config.gradAccumulation(); k++) {
                     NDArray loss = NextTokenLoss.of(model, scope, microBatch(s, k));
                     lossSum += loss.getFloat();
-                    gc.backward(loss.div(config.gradAccumulation()));
+                    gc.backward(Scalar.dividedBy(loss, config.gradAccumulation()));
                 }
             }
             lastForwardBackwardNanos = System.nanoTime() - started;
