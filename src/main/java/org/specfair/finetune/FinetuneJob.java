@@ -152,7 +152,7 @@ public final class FinetuneJob {
         try (CausalLM model = Models.load(saved != null ? stateDir : base, o.device(), o.dtype());
              ProbeKl probe = partnerDir == null ? null : probe(partnerDir, base, o)) {
             // The thread count is an input of the result: another count splits float sums differently.
-            LOG.info("training on {} with {} PyTorch threads", o.device(), ai.djl.pytorch.jni.JniUtils.getNumThreads());
+            LOG.info("training on {} (PyTorch threads: {})", o.device(), ai.djl.pytorch.jni.JniUtils.getNumThreads());
             if (saved != null) {
                 LOG.info("resuming from {}: dataset {} step {}", stateDir, saved.datasetIndex(), saved.step());
             }
