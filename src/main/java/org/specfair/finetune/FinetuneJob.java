@@ -191,6 +191,8 @@ public final class FinetuneJob {
         List<TrainResult> finished = new ArrayList<>(saved == null ? List.of() : saved.finished());
         try (CausalLM model = Models.load(saved != null ? stateDir : base, o.device(), o.dtype());
              ProbeKl probe = partnerDir == null ? null : probe(partnerDir, base, o)) {
+            // The thread count is an input of the result: another count splits float sums differently.
+            LOG.info("training on {} (PyTorch threads: {})", o.device(), ai.djl.pytorch.jni.JniUtils.getNumThreads());
             if (saved != null) {
                 LOG.info("resuming from {}: dataset {} step {}", stateDir, saved.datasetIndex(), saved.step());
             }

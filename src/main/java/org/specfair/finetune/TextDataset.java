@@ -10,7 +10,12 @@ import org.apache.spark.sql.types.StructField;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
 
 /**
  * Reads a text dataset through Spark, so local paths and Hadoop URIs ({@code hdfs://}, {@code s3a://})
@@ -46,14 +51,23 @@ public final class TextDataset {
     }
 
     /**
-     * The documents in file order. Null and blank texts carry no tokens and are left out (wikitext's blank lines);
-     * how many were left out is in {@link Texts#skipped}. A dataset without a single non-blank text is an error.
+     * The documents in file order: files by name, rows as they stand in each file. Spark itself reads a folder's
+     * files largest first and breaks ties by directory order, and part files get a random name at every write,
+     * so the same rows could come in another order (and pack into other blocks) after a rewrite; here the order
+     * depends only on the files' names and contents, not on how many splits or partitions they were read in.
+     * Null and blank texts carry no tokens and are left out (wikitext's blank lines); how many were left out is
+     * in {@link Texts#skipped}. A dataset without a single non-blank text is an error.
      */
     public static Texts read(SparkSession spark, DatasetSpec spec) {
         List<String> docs = new ArrayList<>();
         long skipped = 0;
         try {
-            for (Row r : table(spark, spec).select(spec.column()).collectAsList()) {
+            // Within a partition, monotonically_increasing_id follows the rows; a file's splits go to partitions
+            // in file order (Spark packs equal-sized splits in order, the short tail last).
+            List<Row> rows = new ArrayList<>(table(spark, spec).select(col(spec.column()), input_file_name(),
+                    monotonically_increasing_id()).collectAsList());
+            rows.sort(Comparator.comparing((Row r) -> r.getString(1)).thenComparingLong(r -> r.getLong(2)));
+            for (Row r : rows) {
                 String t = r.getString(0);
                 if (t == null || t.isBlank()) {
                     skipped++;

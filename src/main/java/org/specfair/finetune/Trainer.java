@@ -3,6 +3,7 @@ package org.specfair.finetune;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.Models;
 import org.specfair.lm.Weights;
+import org.specfair.lm.nn.Scalar;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -218,7 +219,7 @@ public final class Trainer {
                 for (int k = 0; k < config.gradAccumulation(); k++) {
                     NDArray loss = NextTokenLoss.of(forward, scope, microBatch(s, k));
                     lossSum += loss.getFloat();
-                    gc.backward(loss.mul((float) lossFactor));
+                    gc.backward(Scalar.times(loss, lossFactor));
                 }
             }
             lastForwardBackwardNanos = System.nanoTime() - started;

@@ -88,6 +88,46 @@ class DatasetJobsTest {
                         () -> TextDataset.read(spark, new DatasetSpec("imdb", parquet.toString(), null, "label"))).getMessage());
     }
 
+    /** One Parquet file named {@code name} in {@code dir}, holding {@code texts} in column text. */
+    static void parquetFile(Path dir, String name, List<String> texts) throws IOException {
+        Path written = dir.resolveSibling(name + ".written");
+        spark.createDataset(texts, org.apache.spark.sql.Encoders.STRING()).toDF("text").coalesce(1).write().parquet(written.toString());
+        Files.createDirectories(dir);
+        try (var files = Files.list(written)) {
+            Path part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            Files.move(part, dir.resolve(name));
+        }
+    }
+
+    @Test
+    void documentsComeInFileOrderWhateverTheFileSizesAndSplits(@TempDir Path tmp) throws IOException {
+        // Spark reads the larger file first: the order must come from the names, not the sizes.
+        Path folder = tmp.resolve("cda");
+        List<String> small = List.of("a one", "a two");
+        List<String> large = List.of("b one " + "x".repeat(60), "b two " + "y".repeat(60), "b three " + "z".repeat(60));
+        parquetFile(folder, "part-00000.parquet", small);
+        parquetFile(folder, "part-00001.parquet", large);
+        List<String> expected = new java.util.ArrayList<>(small);
+        expected.addAll(large);
+        assertEquals(expected, TextDataset.read(spark, new DatasetSpec("cda", folder.toString(), null, null)).docs());
+
+        // One text file read whole, then cut into many small splits over several partitions: the same documents.
+        Path txt = tmp.resolve("lines.txt");
+        List<String> lines = java.util.stream.IntStream.range(0, 60).mapToObj(i -> "line " + i + " of the corpus").toList();
+        Files.writeString(txt, String.join("\n", lines) + "\n");
+        DatasetSpec text = new DatasetSpec("lines", txt.toString(), null, null);
+        assertEquals(lines, TextDataset.read(spark, text).docs());
+        try {
+            spark.conf().set("spark.sql.files.maxPartitionBytes", "100");
+            spark.conf().set("spark.sql.files.openCostInBytes", "1");
+            assertEquals(lines, TextDataset.read(spark, text).docs());
+            assertEquals(expected, TextDataset.read(spark, new DatasetSpec("cda", folder.toString(), null, null)).docs());
+        } finally {
+            spark.conf().unset("spark.sql.files.maxPartitionBytes");
+            spark.conf().unset("spark.sql.files.openCostInBytes");
+        }
+    }
+
     @Test
     void termCountsPerDatasetRawAndPerMillion(@TempDir Path tmp) throws IOException {
         Path a = TinyCorpus.jsonl(tmp, "a", List.of("She and her sister.", "The gay man."));  // 4 + 3 words

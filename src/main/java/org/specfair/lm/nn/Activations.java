@@ -21,11 +21,12 @@ public final class Activations {
 
     /**
      * 0.5 x (1 + tanh(z)) with z = sqrt(2/pi) (x + 0.044715 x^3), computed as x sigmoid(2z)
-     * (the same function: 0.5 (1 + tanh(z)) = sigmoid(2z)) in five ops instead of eight.
+     * (the same function: 0.5 (1 + tanh(z)) = sigmoid(2z)) in five ops instead of eight. The product with a
+     * number goes through {@link Scalar} (finetuning differentiates it); adding a number keeps nothing for backward.
      */
     static NDArray geluTanh(NDArray x) {
         double c = 2 * SQRT_2_OVER_PI;
-        NDArray twoZ = x.square().mul(c * 0.044715).add(c).mul(x);   // 2z = x (c + c 0.044715 x^2)
+        NDArray twoZ = Scalar.times(x.square(), c * 0.044715).add(c).mul(x);   // 2z = x (c + c 0.044715 x^2)
         return x.mul(ai.djl.nn.Activation.sigmoid(twoZ));
     }
 }

@@ -54,7 +54,7 @@ public final class Attention {
         NDArray qg = q.reshape(bsz, kvHeads, group * t, hd);       // (B, Hkv, g*T, hd): heads sharing a kv head
         NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2));       // (B, Hkv, g*T, C+T)
         if (scale != 1f) {
-            scores = scores.mul(scale);
+            scores = Scalar.times(scores, scale);
         }
         NDArray mask = b.mask(local);                              // (B, 1, T, C+T), null: nothing masked
         if (mask != null) {
