@@ -23,13 +23,11 @@ import ai.djl.ndarray.types.Shape;
  *       more rows (GEMMs that are compute-bound anyway).</li>
  * </ul>
  *
- * <p>GPT-2's Conv1D weights are the exception: they are {@code [in, out]} in memory (the {@code [out, in]} array
- * is a transposed view; see {@link #ofConv1D}). That is MKL's fastest layout for one row (27 against 16 GB/s on the
- * head's shape), but {@code W . x^T} through it is 10-30x slower than {@code linear}, so they keep {@code linear}
- * at every row count: a few-row pass costs there what it did (2-3x a row). Having both would take a second copy
- * of every weight.
+ * <p>The weight must be {@code [out, in]} in memory, not only in shape: through a transposed view of {@code [in, out]}
+ * data {@code W . x^T} is 10-30x slower than {@code linear}. GPT-2's Conv1D weights are therefore transposed in Java
+ * while they are read ({@code Weights.takeConv1D}), not with torch's transpose + clone, which keeps the strides.
  */
-public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
+public record Linear(NDArray weight, NDArray bias) {
     /** Up to this many rows a matrix bigger than the cache is applied as {@code W . x^T} (in blocks): at 16 it still beats linear for the head. */
     public static final int FEW_ROWS = 16;
     /**
@@ -52,15 +50,6 @@ public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
         fewRowForm = on;
     }
 
-    public Linear(NDArray weight, NDArray bias) {
-        this(weight, bias, false);
-    }
-
-    /** A GPT-2 Conv1D weight from {@code Weights.takeConv1D}: {@code [out, in]} as a view of {@code [in, out]} data. */
-    public static Linear ofConv1D(NDArray weight, NDArray bias) {
-        return new Linear(weight, bias, true);
-    }
-
     private boolean streamed() {
         return weight.size() * weight.getDataType().getNumOfBytes() >= STREAMED_BYTES;
     }
@@ -69,7 +58,7 @@ public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
         long rows = x.size() / in;
-        if (fewRowForm && !storedInOut && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
+        if (fewRowForm && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
             NDArray flat = x.reshape(rows, in);
             NDList parts = new NDList();
             for (long from = 0; from < rows; from += CHUNK_ROWS) {
