@@ -18,14 +18,22 @@ import ai.djl.ndarray.types.Shape;
  * <ul>
  *   <li>2-8 rows through a weight with out >= in (head, fused q/k/v, MLP up, d x d projections): {@code W . x^T};</li>
  *   <li>9-16 rows: the same in blocks of 8, through a matrix bigger than the last-level cache only (the head);</li>
- *   <li>everything else keeps {@code linear}: one row (torch's fastest single-row form on this layout; decode steps
- *       at batch 1 stay bit-identical), narrow weights (out < in, the MLP down projection: no form measured better),
- *       more rows (GEMMs that are compute-bound anyway).</li>
+ *   <li>everything else keeps {@code linear}: one row (decode steps at batch 1 stay bit-identical), narrow weights
+ *       (out < in, the MLP down projection), more rows (GEMMs that are compute-bound anyway).</li>
  * </ul>
  *
+ * <p>Forms measured and not adopted ({@code jobs/bench ops --more}; numbers in docs/design.md): for 5-8 rows, two
+ * calls of at most 4 rows, padding to 8 rows, a batched 3-D {@code bmm} (none beats one call); for the narrow
+ * weight, a contiguous {@code [in, out]} copy, {@code bmm}, per-row matrix-vector products (no better than
+ * {@code linear}) and the inner dimension in four contiguous blocks (10-18% faster at 2-5 rows, 50% slower for one
+ * row: it would need a second copy of the weight); for one row, padding to two rows for {@code W . x^T} (wins on
+ * the head only, loses to the two extra ops on layer matrices).
+ *
  * <p>The weight must be {@code [out, in]} in memory, not only in shape: through a transposed view of {@code [in, out]}
- * data {@code W . x^T} is 10-30x slower than {@code linear}. GPT-2's Conv1D weights are therefore transposed in Java
+ * data {@code W . x^T} is 10-40x slower than {@code linear}. GPT-2's Conv1D weights are therefore transposed in Java
  * while they are read ({@code Weights.takeConv1D}), not with torch's transpose + clone, which keeps the strides.
+ * The price: MKL's one-row product is fastest on {@code [in, out]} data (a gpt2 layer's four products, 1 row:
+ * 1.25 ms that way, 1.58 ms {@code [out, in]}), which GPT-2 pays now as GPT-Neo and LLaMA always did.
  */
 public record Linear(NDArray weight, NDArray bias) {
     /** Up to this many rows a matrix bigger than the cache is applied as {@code W . x^T} (in blocks): at 16 it still beats linear for the head. */
