@@ -18,16 +18,19 @@ import ai.djl.ndarray.types.Shape;
  * <ul>
  *   <li>2-8 rows through a weight with out >= in (head, fused q/k/v, MLP up, d x d projections): {@code W . x^T};</li>
  *   <li>9-16 rows: the same in blocks of 8, through a matrix bigger than the last-level cache only (the head);</li>
- *   <li>everything else keeps {@code linear}: one row (decode steps at batch 1 stay bit-identical), narrow weights
- *       (out < in, the MLP down projection), more rows (GEMMs that are compute-bound anyway).</li>
+ *   <li>one row through a matrix bigger than the cache (the head): padded with a zero row to two for
+ *       {@code W . x^T}, the first row kept (head, load 5: 7.7-8.2 ms against 9.1-9.2 ms with {@code linear};
+ *       MKL's one-row kernel on this layout is slower than its two-row one);</li>
+ *   <li>everything else keeps {@code linear}: one row through a layer matrix (the pad's two extra ops cost more
+ *       than they save there: fused q/k/v 0.58 against 0.43 ms), narrow weights (out < in, the MLP down
+ *       projection), more rows (GEMMs that are compute-bound anyway).</li>
  * </ul>
  *
  * <p>Forms measured and not adopted ({@code jobs/bench ops --more}; numbers in docs/design.md): for 5-8 rows, two
  * calls of at most 4 rows, padding to 8 rows, a batched 3-D {@code bmm} (none beats one call); for the narrow
  * weight, a contiguous {@code [in, out]} copy, {@code bmm}, per-row matrix-vector products (no better than
  * {@code linear}) and the inner dimension in four contiguous blocks (10-18% faster at 2-5 rows, 50% slower for one
- * row: it would need a second copy of the weight); for one row, padding to two rows for {@code W . x^T} (wins on
- * the head only, loses to the two extra ops on layer matrices).
+ * row: it would need a second copy of the weight).
  *
  * <p>The weight must be {@code [out, in]} in memory, not only in shape: through a transposed view of {@code [in, out]}
  * data {@code W . x^T} is 10-40x slower than {@code linear}. GPT-2's Conv1D weights are therefore transposed in Java
@@ -66,8 +69,12 @@ public record Linear(NDArray weight, NDArray bias) {
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
         long rows = x.size() / in;
-        if (fewRowForm && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
+        boolean padOne = fewRowForm && rows == 1 && out >= in && streamed(); // the head: 2 rows cost less than 1
+        if (padOne || fewRowForm && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
             NDArray flat = x.reshape(rows, in);
+            if (padOne) {
+                flat = NDArrays.concat(new NDList(flat, flat.zerosLike()), 0);
+            }
             NDList parts = new NDList();
             for (long from = 0; from < rows; from += CHUNK_ROWS) {
                 NDArray block = rows <= CHUNK_ROWS ? flat : flat.get(from + ":" + Math.min(rows, from + CHUNK_ROWS));
@@ -77,7 +84,10 @@ public record Linear(NDArray weight, NDArray bias) {
             }
             // Row order in memory (concat copies; flatten copies a single transposed view): callers keep per-row
             // views of the logits and read a row's V values, which must be adjacent (a copy of ~1% of the product).
-            NDArray y = parts.size() == 1 ? parts.get(0).flatten().reshape(rows, out) : NDArrays.concat(parts, 0);
+            NDArray y = parts.size() == 1 ? parts.get(0).flatten().reshape(flat.getShape().get(0), out) : NDArrays.concat(parts, 0);
+            if (padOne) {
+                y = y.get("0:1");
+            }
             if (bias != null) {
                 y = y.add(bias);
             }
