@@ -19,9 +19,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code jobs/bench ops [--quick] [--rows 1,2,4,8,16]}: the matrix products of a decode step, verify pass or
+ * {@code jobs/bench ops [--quick] [--more] [--only OP-PREFIX] [--rows 1,2,4,8,16]}: the matrix products of a decode step, verify pass or
  * short prefill (gpt-neo-125M / gpt2 shapes: LM head 50257x768, q/k/v/o 768x768, fused qkv 2304x768, MLP
  * 3072x768 and 768x3072) with M = 1..16 rows, in every call form the engine could use, through DJL's PyTorch.
+ * {@code --only head} (or {@code qkv}, {@code mlp}, ...) times the matrices whose name starts so.
  * Prints ms per product (median of repeats) and the ratio to the same form at M = 1. All forms of one shape and
  * row count are timed in turns, repeat by repeat, so a slow spell of this shared machine hits them alike.
  *
@@ -29,6 +30,14 @@ import java.util.function.Function;
  * (a contiguous {@code [in, out]} copy made once: sgemm without transposes), {@code W.xT} (W times the rows as
  * columns, result transposed back as a view), {@code Wt'.xT} (the same with the {@code [in, out]} copy seen transposed), {@code rows} (one linear per row, results stacked), {@code +bias}
  * (linear with a bias, torch's addmm), {@code qkv3} (three 768x768 linears, against one fused 2304x768 one).
+ *
+ * <p>{@code --more} adds the forms tried and rejected in round 2 of issue 15, kept so the rule can be re-checked:
+ * {@code linear'} (linear through W seen as a transposed {@code [in, out]} array: GPT-2's Conv1D layout before it
+ * was copied to {@code [out, in]} at load), {@code pad2} (one row padded with a zero row, then W.xT; more rows: W.xT),
+ * {@code W.xT 4s} (W.xT in blocks of 4 rows: 5 = 4 + 1, 8 = 4 + 4),
+ * {@code mv} (one matrix-vector product per row), {@code bmm} (W.xT as a batched 3-D product), and for narrow
+ * weights (out < in) {@code Kblk} (the inner dimension in 4 blocks, each a contiguous {@code [out, in/4]} copy:
+ * sum of W_k.x_kT).
  */
 public final class OpsBench {
     /** Three times this machine's 32 MB last-level cache: enough weight copies that none is still cached when reused. */
@@ -52,10 +61,19 @@ public final class OpsBench {
 
     public static void main(String[] args) {
         boolean quick = false;
+        boolean more = false;
+        String only = "";
         int[] rows = DEFAULT_ROWS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--more" -> more = true;
+                case "--only" -> {
+                    if (i + 1 == args.length) {
+                        usage();
+                    }
+                    only = args[++i];
+                }
                 case "--rows" -> {
                     if (i + 1 == args.length || !args[i + 1].matches("[1-9][0-9]*(,[1-9][0-9]*)*")) {
                         usage();
@@ -67,13 +85,15 @@ public final class OpsBench {
         }
         System.out.println("ops bench: " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + " float32, intra-op threads "
                 + ai.djl.pytorch.jni.JniUtils.getNumThreads() + ", load " + loadAverage());
-        Map<String, Object> json = table(opsOf(EngineShapes.gptNeo125M()), Device.cpu(), DataType.FLOAT32, rows,
-                quick ? 3 : 5, quick ? 9 : 21);
+        String prefix = only;
+        List<Op> ops = opsOf(EngineShapes.gptNeo125M()).stream().filter(op -> op.name.startsWith(prefix)).toList();
+        Map<String, Object> json = table(ops, Device.cpu(), DataType.FLOAT32, rows,
+                quick ? 3 : 5, quick ? 9 : 21, more);
         System.out.println(EngineBench.toJson(json));
     }
 
     private static void usage() {
-        System.err.println("usage: jobs/bench ops [--quick] [--rows 1,2,4,8,16]");
+        System.err.println("usage: jobs/bench ops [--quick] [--more] [--only OP-PREFIX] [--rows 1,2,4,8,16]");
         System.exit(2);
     }
 
@@ -88,6 +108,12 @@ public final class OpsBench {
 
     /** Prints the per-op table and returns it as {@code {op: {form: {rows: ms}}}}. */
     static Map<String, Object> table(List<Op> ops, Device device, DataType type, int[] rows, int warmup, int repeats) {
+        return table(ops, device, type, rows, warmup, repeats, false);
+    }
+
+    /** As above; {@code more}: also the rejected forms (see the class comment). */
+    static Map<String, Object> table(List<Op> ops, Device device, DataType type, int[] rows, int warmup, int repeats,
+                                     boolean more) {
         Map<String, Object> json = new LinkedHashMap<>();
         try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
             for (Op op : ops) {
@@ -101,6 +127,15 @@ public final class OpsBench {
                     w[c] = m.randomNormal(0, 0.02f, new Shape(op.out, op.in), DataType.FLOAT32).toType(type, false);
                     // duplicate() would keep the transposed strides (torch's clone preserves them); flatten copies in order
                     wt[c] = w[c].transpose().flatten().reshape(op.in, op.out);
+                }
+                int kBlocks = more && op.out < op.in ? 4 : 0;
+                NDArray[][] wk = new NDArray[copies][kBlocks];
+                for (int c = 0; c < copies; c++) {
+                    for (int b = 0; b < kBlocks; b++) {
+                        long k0 = op.in * b / kBlocks;
+                        long k1 = op.in * (b + 1) / kBlocks;
+                        wk[c][b] = w[c].get(":, " + k0 + ":" + k1).flatten().reshape(op.out, k1 - k0);
+                    }
                 }
                 NDArray bias = m.zeros(new Shape(op.out), type);
                 int[] next = {0};
@@ -126,6 +161,47 @@ public final class OpsBench {
                         linear(x, w[turn.getAsInt()], null);
                         return linear(x, w[turn.getAsInt()], null);
                     });
+                }
+                if (more) {
+                    forms.put("linear'", x -> linear(x, wt[turn.getAsInt()].transpose(), null));
+                    forms.put("W.xT 4s", x -> {
+                        NDArray wr = w[turn.getAsInt()];
+                        long n = x.getShape().get(0);
+                        NDList parts = new NDList();
+                        for (long from = 0; from < n; from += 4) {
+                            parts.add(wr.matMul(x.get(from + ":" + Math.min(n, from + 4)).transpose()).transpose());
+                        }
+                        return NDArrays.concat(parts, 0);
+                    });
+                    forms.put("pad2", x -> { // one row padded with a zero row: W.xT at 2 rows, the first row kept
+                        if (x.getShape().get(0) != 1) {
+                            return w[turn.getAsInt()].matMul(x.transpose()).transpose();
+                        }
+                        NDArray two = NDArrays.concat(new NDList(x, x.zerosLike()), 0);
+                        return w[turn.getAsInt()].matMul(two.transpose()).get(":, 0");
+                    });
+                    forms.put("mv", x -> {
+                        NDArray wr = w[turn.getAsInt()];
+                        NDList parts = new NDList();
+                        for (int r = 0; r < x.getShape().get(0); r++) {
+                            parts.add(wr.matMul(x.get(r)).expandDims(0));
+                        }
+                        return NDArrays.concat(parts, 0);
+                    });
+                    forms.put("bmm", x -> w[turn.getAsInt()].expandDims(0).matMul(x.transpose().expandDims(0)).squeeze(0).transpose());
+                    if (kBlocks > 0) {
+                        forms.put("Kblk", x -> {
+                            NDArray[] wr = wk[turn.getAsInt()];
+                            NDArray sum = null;
+                            for (int b = 0; b < kBlocks; b++) {
+                                long k0 = op.in * b / kBlocks;
+                                long k1 = op.in * (b + 1) / kBlocks;
+                                NDArray part = wr[b].matMul(x.get(":, " + k0 + ":" + k1).transpose());
+                                sum = sum == null ? part : sum.addi(part);
+                            }
+                            return sum.transpose();
+                        });
+                    }
                 }
                 Map<String, double[]> ms = new LinkedHashMap<>();
                 forms.keySet().forEach(f -> ms.put(f, new double[rows.length]));
@@ -167,6 +243,9 @@ public final class OpsBench {
                 for (int c = 0; c < copies; c++) {
                     w[c].close();
                     wt[c].close();
+                    for (NDArray a : wk[c]) {
+                        a.close();
+                    }
                 }
                 bias.close();
             }

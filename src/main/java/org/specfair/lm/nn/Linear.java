@@ -18,18 +18,27 @@ import ai.djl.ndarray.types.Shape;
  * <ul>
  *   <li>2-8 rows through a weight with out >= in (head, fused q/k/v, MLP up, d x d projections): {@code W . x^T};</li>
  *   <li>9-16 rows: the same in blocks of 8, through a matrix bigger than the last-level cache only (the head);</li>
- *   <li>everything else keeps {@code linear}: one row (torch's fastest single-row form on this layout; decode steps
- *       at batch 1 stay bit-identical), narrow weights (out < in, the MLP down projection: no form measured better),
- *       more rows (GEMMs that are compute-bound anyway).</li>
+ *   <li>one row through a matrix bigger than the cache (the head): padded with a zero row to two for
+ *       {@code W . x^T}, the first row kept (head, load 5: 7.7-8.2 ms against 9.1-9.2 ms with {@code linear};
+ *       MKL's one-row kernel on this layout is slower than its two-row one);</li>
+ *   <li>everything else keeps {@code linear}: one row through a layer matrix (the pad's two extra ops cost more
+ *       than they save there: fused q/k/v 0.58 against 0.43 ms), narrow weights (out < in, the MLP down
+ *       projection), more rows (GEMMs that are compute-bound anyway).</li>
  * </ul>
  *
- * <p>GPT-2's Conv1D weights are the exception: they are {@code [in, out]} in memory (the {@code [out, in]} array
- * is a transposed view; see {@link #ofConv1D}). That is MKL's fastest layout for one row (27 against 16 GB/s on the
- * head's shape), but {@code W . x^T} through it is 10-30x slower than {@code linear}, so they keep {@code linear}
- * at every row count: a few-row pass costs there what it did (2-3x a row). Having both would take a second copy
- * of every weight.
+ * <p>Forms measured and not adopted ({@code jobs/bench ops --more}; numbers in docs/design.md): for 5-8 rows, two
+ * calls of at most 4 rows, padding to 8 rows, a batched 3-D {@code bmm} (none beats one call); for the narrow
+ * weight, a contiguous {@code [in, out]} copy, {@code bmm}, per-row matrix-vector products (no better than
+ * {@code linear}) and the inner dimension in four contiguous blocks (10-18% faster at 2-5 rows, 50% slower for one
+ * row: it would need a second copy of the weight).
+ *
+ * <p>The weight must be {@code [out, in]} in memory, not only in shape: through a transposed view of {@code [in, out]}
+ * data {@code W . x^T} is 10-40x slower than {@code linear}. GPT-2's Conv1D weights are therefore transposed in Java
+ * while they are read ({@code Weights.takeConv1D}), not with torch's transpose + clone, which keeps the strides.
+ * The price: MKL's one-row product is fastest on {@code [in, out]} data (a gpt2 layer's four products, 1 row:
+ * 1.25 ms that way, 1.58 ms {@code [out, in]}), which GPT-2 pays now as GPT-Neo and LLaMA always did.
  */
-public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
+public record Linear(NDArray weight, NDArray bias) {
     /** Up to this many rows a matrix bigger than the cache is applied as {@code W . x^T} (in blocks): at 16 it still beats linear for the head. */
     public static final int FEW_ROWS = 16;
     /**
@@ -52,15 +61,6 @@ public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
         fewRowForm = on;
     }
 
-    public Linear(NDArray weight, NDArray bias) {
-        this(weight, bias, false);
-    }
-
-    /** A GPT-2 Conv1D weight from {@code Weights.takeConv1D}: {@code [out, in]} as a view of {@code [in, out]} data. */
-    public static Linear ofConv1D(NDArray weight, NDArray bias) {
-        return new Linear(weight, bias, true);
-    }
-
     private boolean streamed() {
         return weight.size() * weight.getDataType().getNumOfBytes() >= STREAMED_BYTES;
     }
@@ -69,8 +69,12 @@ public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
         long rows = x.size() / in;
-        if (fewRowForm && !storedInOut && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
+        boolean padOne = fewRowForm && rows == 1 && out >= in && streamed(); // the head: 2 rows cost less than 1
+        if (padOne || fewRowForm && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
             NDArray flat = x.reshape(rows, in);
+            if (padOne) {
+                flat = NDArrays.concat(new NDList(flat, flat.zerosLike()), 0);
+            }
             NDList parts = new NDList();
             for (long from = 0; from < rows; from += CHUNK_ROWS) {
                 NDArray block = rows <= CHUNK_ROWS ? flat : flat.get(from + ":" + Math.min(rows, from + CHUNK_ROWS));
@@ -80,7 +84,10 @@ public record Linear(NDArray weight, NDArray bias, boolean storedInOut) {
             }
             // Row order in memory (concat copies; flatten copies a single transposed view): callers keep per-row
             // views of the logits and read a row's V values, which must be adjacent (a copy of ~1% of the product).
-            NDArray y = parts.size() == 1 ? parts.get(0).flatten().reshape(rows, out) : NDArrays.concat(parts, 0);
+            NDArray y = parts.size() == 1 ? parts.get(0).flatten().reshape(flat.getShape().get(0), out) : NDArrays.concat(parts, 0);
+            if (padOne) {
+                y = y.get("0:1");
+            }
             if (bias != null) {
                 y = y.add(bias);
             }
