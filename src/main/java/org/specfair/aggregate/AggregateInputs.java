@@ -15,7 +15,8 @@ import static org.apache.spark.sql.functions.col;
 /**
  * The tables aggregation reads, restricted to one experiment (or all). Only {@code generations} is
  * required; {@code tokens}, {@code drafts}, {@code judgments} and {@code checkpoints} are used when present
- * (the metrics and sections that need them are null or omitted otherwise).
+ * (the metrics and sections that need them are null or omitted otherwise). The aggregates read the
+ * {@link #cached} form, whose tokens and drafts carry their sample's category.
  */
 public record AggregateInputs(Dataset<Row> generations, Optional<Dataset<Row>> tokens, Optional<Dataset<Row>> drafts,
                               Optional<Dataset<Row>> judgments, Optional<Dataset<Row>> checkpoints) {
@@ -42,14 +43,18 @@ public record AggregateInputs(Dataset<Row> generations, Optional<Dataset<Row>> t
     }
 
     /**
-     * The same inputs with only the columns aggregation reads, kept in memory (spilling to disk): the dozen passes
-     * over tokens that follow then read cached columns instead of decoding Parquet each time. {@link #release} after.
+     * The same inputs, prepared once for the few passes that follow and kept in memory (spilling to disk):
+     * {@code tokens} and {@code drafts} hold only the columns aggregation reads, only rows of error-free samples,
+     * and their sample's {@code category} (joined here once, not in every pass). {@link #release} after.
      */
     public AggregateInputs cached() {
         StorageLevel level = StorageLevel.MEMORY_AND_DISK();
-        return new AggregateInputs(generations.persist(level),
-                tokens.map(t -> t.select(columns(KEYS, "position", "kl_main_assistant", "kl_assistant_main", "alpha")).persist(level)),
-                drafts.map(d -> d.select(columns(KEYS, "p_minus_q", "accepted")).persist(level)),
+        Dataset<Row> gens = generations.persist(level);
+        Dataset<Row> good = goodSamples(gens);
+        return new AggregateInputs(gens,
+                tokens.map(t -> t.select(columns(KEYS, "position", "kl_main_assistant", "kl_assistant_main", "alpha"))
+                        .join(good, GroupMetrics.scalaKeys()).persist(level)),
+                drafts.map(d -> d.select(columns(KEYS, "p_minus_q", "accepted")).join(good, GroupMetrics.scalaKeys()).persist(level)),
                 judgments.map(j -> j.persist(level)), checkpoints);
     }
 
@@ -71,6 +76,10 @@ public record AggregateInputs(Dataset<Row> generations, Optional<Dataset<Row>> t
 
     /** Generations without an error, with the key and group columns the other tables join on. */
     public Dataset<Row> goodSamples() {
+        return goodSamples(generations);
+    }
+
+    private static Dataset<Row> goodSamples(Dataset<Row> generations) {
         return generations.filter(col("error").isNull())
                 .select(col("experiment"), col("stage"), col("run_id"), col("prompt_id"), col("sample_index"), col("category"));
     }

@@ -1,5 +1,6 @@
 package org.specfair.aggregate;
 
+import org.specfair.spark.JobCounter;
 import org.specfair.tables.TableStore;
 import org.specfair.tables.Tables;
 
@@ -8,11 +9,15 @@ import org.apache.logging.log4j.Logger;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -39,44 +44,65 @@ public final class AggregateJob {
     /** @param experiment one experiment, or null for every experiment under the root */
     public static Summary run(SparkSession spark, String root, String experiment) {
         AggregateInputs in = AggregateInputs.read(spark, root, experiment).cached();
-        try {
-            return run(spark, root, experiment, in);
+        try (JobCounter jobs = JobCounter.start(spark)) {
+            return run(spark, root, experiment, in, jobs);
         } finally {
             in.release();
         }
     }
 
-    private static Summary run(SparkSession spark, String root, String experiment, AggregateInputs in) {
+    /**
+     * A fixed number of Spark jobs, whatever the number of experiments, stages, groups and judges (about a dozen:
+     * see docs/tables.md): each aggregate is a few grouped passes over the cached inputs whose small results are
+     * finished on the driver, then one write per table.
+     */
+    private static Summary run(SparkSession spark, String root, String experiment, AggregateInputs in, JobCounter jobs) {
         long start = System.nanoTime();
-        List<String> experiments = in.generations().select("experiment").distinct().orderBy("experiment")
-                .collectAsList().stream().map(r -> r.getString(0)).toList();
+        Map<String, TreeSet<String>> stages = new TreeMap<>();
+        for (Row r : in.generations().select("experiment", "stage").distinct().collectAsList()) {
+            stages.computeIfAbsent(r.getAs("experiment"), e -> new TreeSet<>()).add(r.getAs("stage"));
+        }
+        List<String> experiments = List.copyOf(stages.keySet());
         if (experiments.isEmpty()) {
             throw new IllegalArgumentException(TableStore.path(root, Tables.GENERATIONS) + ": no rows"
                     + (experiment == null ? "" : " for experiment " + experiment));
         }
-        List<StagePair> pairs = StagePair.of(in);
+        List<StagePair> pairs = StagePair.of(stages, in.checkpoints());
         spark.sparkContext().setJobDescription("specfair aggregate " + experiments);
-        Dataset<Row> metrics = GroupMetrics.compute(spark, in);
-        LOG.info("group_metrics computed at {} s", seconds(start));
-        Dataset<Row> transitions = Transitions.compute(spark, in, pairs);
-        LOG.info("transitions computed at {} s", seconds(start));
-        Dataset<Row> distributions = Distributions.compute(spark, in, pairs);
-        LOG.info("distributions computed at {} s", seconds(start));
-        Dataset<Row> significance = Significance.compute(spark, in, pairs, metrics);
-        LOG.info("significance computed at {} s", seconds(start));
-        Map<String, Dataset<Row>> outputs = new java.util.LinkedHashMap<>();
-        outputs.put(Tables.GROUP_METRICS, metrics);
-        outputs.put(Tables.TRANSITIONS, transitions);
-        outputs.put(Tables.DISTRIBUTIONS, distributions);
-        outputs.put(Tables.SIGNIFICANCE, significance);
+        List<Row> metrics = GroupMetrics.compute(in);
+        LOG.info("group_metrics computed at {} s, {} Spark jobs so far", seconds(start), jobs.jobs());
+        // Samples classed by transition, and their tokens on both sides: read by transitions and distributions.
+        Dataset<Row> classified = in.judgments().isPresent() && !pairs.isEmpty()
+                ? Transitions.classify(spark, in, pairs).persist(StorageLevel.MEMORY_AND_DISK()) : null;
+        Dataset<Row> classedTokens = classified == null || in.tokens().isEmpty() ? null
+                : Transitions.classedTokens(classified, in.tokens().get()).persist(StorageLevel.MEMORY_AND_DISK());
+        Map<String, List<Row>> outputs = new java.util.LinkedHashMap<>();
+        try {
+            outputs.put(Tables.GROUP_METRICS, metrics);
+            outputs.put(Tables.TRANSITIONS, Transitions.compute(classified, classedTokens));
+            LOG.info("transitions computed at {} s, {} Spark jobs so far", seconds(start), jobs.jobs());
+            outputs.put(Tables.DISTRIBUTIONS, Distributions.compute(in, classified, classedTokens));
+            LOG.info("distributions computed at {} s, {} Spark jobs so far", seconds(start), jobs.jobs());
+        } finally {
+            if (classedTokens != null) {
+                classedTokens.unpersist();
+            }
+            if (classified != null) {
+                classified.unpersist();
+            }
+        }
+        outputs.put(Tables.SIGNIFICANCE, Significance.compute(in, pairs, metrics));
+        LOG.info("significance computed at {} s, {} Spark jobs so far", seconds(start), jobs.jobs());
+        Map<String, StructType> schemas = Map.of(Tables.GROUP_METRICS, Tables.GROUP_METRIC, Tables.TRANSITIONS, Tables.TRANSITION,
+                Tables.DISTRIBUTIONS, Tables.DISTRIBUTION, Tables.SIGNIFICANCE, Tables.SIGNIFICANCE_TEST);
         long[] counts = new long[outputs.size()];
         int i = 0;
-        for (Map.Entry<String, Dataset<Row>> e : outputs.entrySet()) {
-            counts[i++] = write(spark, e.getValue(), root, e.getKey(), experiments);
+        for (Map.Entry<String, List<Row>> e : outputs.entrySet()) {
+            counts[i++] = write(spark, e.getValue(), schemas.get(e.getKey()), root, e.getKey(), experiments);
         }
         Summary s = new Summary(experiments, counts[0], counts[1], counts[2], counts[3]);
-        LOG.info("aggregated {} under {}: {} group_metrics, {} transitions, {} distributions, {} significance rows",
-                experiments, root, s.groupMetricRows(), s.transitionRows(), s.distributionRows(), s.significanceRows());
+        LOG.info("aggregated {} under {} in {} s and {} Spark jobs: {} group_metrics, {} transitions, {} distributions, {} significance rows",
+                experiments, root, seconds(start), jobs.jobs(), s.groupMetricRows(), s.transitionRows(), s.distributionRows(), s.significanceRows());
         return s;
     }
 
@@ -84,24 +110,23 @@ public final class AggregateJob {
         return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9);
     }
 
-    /** Partition-overwrites the experiments that have rows; removes the partitions of those that now have none. */
-    private static long write(SparkSession spark, Dataset<Row> rows, String root, String table, List<String> experiments) {
-        Dataset<Row> cached = rows.cache();
-        try {
-            Set<String> present = new HashSet<>();
-            cached.select("experiment").distinct().collectAsList().forEach(r -> present.add(r.getString(0)));
-            for (String e : experiments) {
-                if (!present.contains(e)) {
-                    TableStore.deletePartition(spark, root, table, Map.of("experiment", e));
-                }
+    /**
+     * Partition-overwrites the experiments that have rows (one Spark job); removes the partitions of those that now
+     * have none. The rows are few and already on the driver.
+     */
+    private static long write(SparkSession spark, List<Row> rows, StructType schema, String root, String table, List<String> experiments) {
+        int experimentField = schema.fieldIndex("experiment");
+        Set<String> present = new HashSet<>();
+        rows.forEach(r -> present.add(r.getString(experimentField)));
+        for (String e : experiments) {
+            if (!present.contains(e)) {
+                TableStore.deletePartition(spark, root, table, Map.of("experiment", e));
             }
-            long n = cached.count();
-            if (n > 0) {
-                TableStore.overwritePartitions(cached.filter(col("experiment").isNotNull()), root, table, Tables.AGGREGATE_PARTITION_COLUMNS);
-            }
-            return n;
-        } finally {
-            cached.unpersist();
         }
+        if (!rows.isEmpty()) {
+            TableStore.overwritePartitions(spark.createDataFrame(rows, schema).filter(col("experiment").isNotNull()),
+                    root, table, Tables.AGGREGATE_PARTITION_COLUMNS);
+        }
+        return rows.size();
     }
 }

@@ -5,28 +5,39 @@ import org.specfair.tables.Tables;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.RowFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.percentile_approx;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
 /**
  * {@code distributions}: histogram bins of per-token KL (both directions) and of draft {@code p_i - q_i}
  * (accepted vs rejected), by stage and category, for all samples ({@code transition = all}) and for each
  * transition class of each stage pair and judge. Bin edges are shared by every histogram of one figure in
- * one experiment, so they overlay: KL over [0, q99.9] of all the experiment's tokens (approxQuantile,
- * relative error 0.001), {@code p_i - q_i} over [-1, 1]; values past the last edge count in the last bin.
+ * one experiment, so they overlay: KL over [0, q99.9] of all the experiment's tokens ({@code percentile_approx},
+ * accuracy 1000, i.e. rank error at most 0.1% of the rows), {@code p_i - q_i} over [-1, 1]; values past the last
+ * edge count in the last bin.
+ *
+ * <p>Two Spark jobs whatever the number of experiments, stages, groups and judges: the KL ranges of every
+ * experiment in one grouped pass, then every histogram in one job.
  */
 public final class Distributions {
     public static final int BINS = 40;
@@ -34,60 +45,85 @@ public final class Distributions {
     public static final String P_MINUS_Q = "p_minus_q";
     /** Tail quantile for the KL range; its rank error must stay well under 1 - P (issue 13: 0.01 returned the max). */
     static final double KL_RANGE_QUANTILE = 0.999;
-    static final double KL_RANGE_RELATIVE_ERROR = 0.001;
+    static final int KL_RANGE_ACCURACY = 1000;
 
     private Distributions() {}
 
-    public static Dataset<Row> compute(SparkSession spark, AggregateInputs in, List<StagePair> pairs) {
+    /**
+     * @param in the cached inputs (tokens and drafts carry their category)
+     * @param classified {@link Transitions#classify} output, or null without judgments or stage pairs
+     * @param classedTokens {@link Transitions#classedTokens}, or null
+     */
+    public static List<Row> compute(AggregateInputs in, Dataset<Row> classified, Dataset<Row> classedTokens) {
         List<Dataset<Row>> parts = new ArrayList<>();
-        Dataset<Row> classified = in.judgments().isPresent() && !pairs.isEmpty() ? Transitions.classify(in, pairs).cache() : null;
-        List<String> experiments = in.generations().select("experiment").distinct().collectAsList().stream().map(r -> r.getString(0)).sorted().toList();
         in.tokens().ifPresent(tokens -> {
-            for (String experiment : experiments) {
-                Dataset<Row> own = tokens.filter(col("experiment").equalTo(experiment));
-                double[] range = klRange(own);
-                Dataset<Row> all = asAll(own.join(in.goodSamples(), GroupMetrics.scalaKeys()));
-                for (int f = 0; f < KL_FIGURES.size(); f++) {
-                    String figure = KL_FIGURES.get(f);
-                    parts.add(histogram(all, figure, col(figure), null, 0.0, range[f]));
-                    if (classified != null) {
-                        Dataset<Row> exp = classified.filter(col("experiment").equalTo(experiment));
-                        for (String side : List.of("before", "after")) {
-                            parts.add(histogram(asClassed(Transitions.tokensOf(exp, own, side)), figure, col(figure), null, 0.0, range[f]));
-                        }
-                    }
-                }
+            Map<String, double[]> ranges = klRanges(tokens);
+            parts.add(klValues(asAll(tokens), ranges));
+            if (classedTokens != null) {
+                parts.add(klValues(asClassed(classedTokens), ranges));
             }
         });
         in.drafts().ifPresent(drafts -> {
-            Column draft = when(col("accepted"), lit("accepted")).otherwise(lit("rejected"));
-            parts.add(histogram(asAll(drafts.join(in.goodSamples(), GroupMetrics.scalaKeys())), P_MINUS_Q, col("p_minus_q"), draft, -1.0, 1.0));
+            parts.add(draftValues(asAll(drafts)));
             if (classified != null) {
-                for (String side : List.of("before", "after")) {
-                    parts.add(histogram(asClassed(Transitions.tokensOf(classified, drafts, side)), P_MINUS_Q, col("p_minus_q"), draft, -1.0, 1.0));
-                }
+                parts.add(draftValues(asClassed(Transitions.classedRows(classified, drafts, "p_minus_q", "accepted"))));
             }
         });
         // One Spark job for all histograms: on a busy machine each job's scheduling costs more than these small scans.
-        List<Row> rows = parts.isEmpty() ? new ArrayList<>()
-                : new ArrayList<>(parts.stream().reduce(Dataset::unionByName).orElseThrow().collectAsList());
-        if (classified != null) {
-            classified.unpersist();
-        }
-        String[] histogramKey = {"experiment", "figure", "stage_pair", "judge", "transition", "stage", "category", "draft"};
-        rows.sort(java.util.Comparator.comparing((Row r) -> GroupMetrics.key(r, histogramKey), GroupMetrics::compareKeys)
-                .thenComparingInt(r -> r.getInt(r.fieldIndex("bin"))));
-        return spark.createDataFrame(rows, Tables.DISTRIBUTION);
+        List<Row> counts = parts.isEmpty() ? List.of() : histogram(parts.stream().reduce(Dataset::unionByName).orElseThrow()).collectAsList();
+        return withShares(counts);
     }
 
-    /** [0, q99.9] upper edges for both KL directions; a degenerate range (all zero) widens to 1e-6. */
-    static double[] klRange(Dataset<Row> tokens) {
-        Dataset<Row> finite = tokens.filter(col("kl_main_assistant").isNotNull().and(isnan(col("kl_main_assistant")).unary_$bang())
-                .and(col("kl_assistant_main").isNotNull()).and(isnan(col("kl_assistant_main")).unary_$bang()));
-        double[][] q = finite.stat().approxQuantile(KL_FIGURES.toArray(new String[0]), new double[] {KL_RANGE_QUANTILE}, KL_RANGE_RELATIVE_ERROR);
-        double[] hi = new double[KL_FIGURES.size()];
-        for (int i = 0; i < hi.length; i++) {
-            hi[i] = q[i].length == 0 || !(q[i][0] > 1e-6) ? 1e-6 : q[i][0];
+    /** Both KL figures of each row, one row per figure: the figure's value and its experiment's [0, q99.9] range. */
+    private static Dataset<Row> klValues(Dataset<Row> rows, Map<String, double[]> ranges) {
+        Column[] figures = new Column[KL_FIGURES.size()];
+        for (int f = 0; f < figures.length; f++) {
+            figures[f] = struct(lit(KL_FIGURES.get(f)).as("figure"), col(KL_FIGURES.get(f)).cast("double").as("value"),
+                    lit(0.0).as("lo"), upperEdge(ranges, f).as("hi"));
+        }
+        return values(rows.withColumn("draft", lit(null).cast("string")).withColumn("v", explode(array(figures))));
+    }
+
+    /** Draft p_i - q_i over [-1, 1], split by accepted / rejected. */
+    private static Dataset<Row> draftValues(Dataset<Row> rows) {
+        return values(rows.withColumn("draft", when(col("accepted"), lit("accepted")).otherwise(lit("rejected")))
+                .withColumn("v", struct(lit(P_MINUS_Q).as("figure"), col("p_minus_q").cast("double").as("value"), lit(-1.0).as("lo"), lit(1.0).as("hi"))));
+    }
+
+    private static Dataset<Row> values(Dataset<Row> rows) {
+        return rows.select(col("experiment"), col("v.figure").as("figure"), col("stage"), col("stage_pair"), col("judge"), col("transition"),
+                col("category"), col("draft"), col("v.value").as("value"), col("v.lo").as("lo"), col("v.hi").as("hi"));
+    }
+
+    /**
+     * One Spark job: per experiment, the [0, q99.9] upper edges of both KL directions (over tokens whose KL is
+     * finite both ways); a degenerate range (all zero) widens to 1e-6.
+     */
+    static Map<String, double[]> klRanges(Dataset<Row> tokens) {
+        Column finite = lit(true);
+        for (String figure : KL_FIGURES) {
+            finite = finite.and(col(figure).isNotNull()).and(isnan(col(figure)).unary_$bang());
+        }
+        Column[] quantiles = KL_FIGURES.stream()
+                .map(f -> percentile_approx(col(f), lit(KL_RANGE_QUANTILE), lit(KL_RANGE_ACCURACY)).as(f)).toArray(Column[]::new);
+        Map<String, double[]> ranges = new TreeMap<>();
+        for (Row r : tokens.filter(finite).groupBy("experiment").agg(quantiles[0], java.util.Arrays.copyOfRange(quantiles, 1, quantiles.length))
+                .collectAsList()) {
+            double[] hi = new double[KL_FIGURES.size()];
+            for (int i = 0; i < hi.length; i++) {
+                Double q = Cells.dbl(r, KL_FIGURES.get(i));
+                hi[i] = q == null || !(q > 1e-6) ? 1e-6 : q;
+            }
+            ranges.put(r.getAs("experiment"), hi);
+        }
+        return ranges;
+    }
+
+    /** The figure's upper edge as a column: each row gets its experiment's (1e-6 when it has no finite KL). */
+    private static Column upperEdge(Map<String, double[]> ranges, int figure) {
+        Column hi = lit(1e-6);
+        for (Map.Entry<String, double[]> e : ranges.entrySet()) {
+            hi = when(col("experiment").equalTo(e.getKey()), lit(e.getValue()[figure])).otherwise(hi);
         }
         return hi;
     }
@@ -103,22 +139,46 @@ public final class Distributions {
     }
 
     /**
-     * Counts per histogram (experiment, stage, stage_pair, judge, transition, category, draft) and bin, with each
-     * bin's share of its histogram. Null and NaN values are left out (the tables the project writes have none).
+     * Counts per histogram (experiment, figure, stage, stage_pair, judge, transition, category, draft) and bin of
+     * rows holding value, lo and hi (the figure's range). Null and NaN values are left out (the tables the project
+     * writes have none).
      */
-    static Dataset<Row> histogram(Dataset<Row> rows, String figure, Column value, Column draft, double lo, double hi) {
-        double width = (hi - lo) / BINS;
-        Column bin = least(greatest(floor(value.minus(lo).divide(width)), lit(0)), lit(BINS - 1)).cast("int");
-        String[] key = {"experiment", "stage", "stage_pair", "judge", "transition", "category", "draft"};
-        Dataset<Row> counted = rows.filter(value.isNotNull().and(isnan(value).unary_$bang()))
-                .withColumn("draft", draft == null ? lit(null).cast("string") : draft)
+    static Dataset<Row> histogram(Dataset<Row> values) {
+        Column value = col("value");
+        Column width = col("hi").minus(col("lo")).divide(BINS);
+        Column bin = least(greatest(floor(value.minus(col("lo")).divide(width)), lit(0)), lit(BINS - 1)).cast("int");
+        return values.filter(value.isNotNull().and(isnan(value).unary_$bang()))
                 .withColumn("bin", bin)
-                .groupBy(col("experiment"), col("stage"), col("stage_pair"), col("judge"), col("transition"), col("category"), col("draft"), col("bin"))
-                .count();
-        Column total = sum(col("count")).over(Window.partitionBy(java.util.Arrays.stream(key).map(org.apache.spark.sql.functions::col).toArray(Column[]::new)));
-        return counted.select(col("experiment"), lit(figure).as("figure"), col("stage"), col("stage_pair"), col("judge"),
-                col("transition"), col("category"), col("draft"), col("bin"),
-                col("bin").multiply(width).plus(lo).as("bin_low"), col("bin").plus(1).multiply(width).plus(lo).as("bin_high"),
-                col("count"), col("count").divide(total).as("share"));
+                .withColumn("width", width)
+                .groupBy(col("experiment"), col("figure"), col("stage"), col("stage_pair"), col("judge"), col("transition"), col("category"),
+                        col("draft"), col("bin"))
+                .agg(count(lit(1)).as("count"), first(col("lo")).as("lo"), first(col("width")).as("width"));
+    }
+
+    /** Distribution rows, sorted: bin edges lo + bin x width, and each bin's share of its histogram (totals summed here). */
+    private static List<Row> withShares(List<Row> counts) {
+        String[] histogramKey = {"experiment", "figure", "stage", "stage_pair", "judge", "transition", "category", "draft"};
+        Map<List<String>, Long> totals = new HashMap<>();
+        counts.forEach(r -> totals.merge(GroupMetrics.key(r, histogramKey), r.getLong(r.fieldIndex("count")), Long::sum));
+        List<Row> rows = new ArrayList<>();
+        for (Row r : counts) {
+            int bin = r.getInt(r.fieldIndex("bin"));
+            double lo = r.getDouble(r.fieldIndex("lo"));
+            double width = r.getDouble(r.fieldIndex("width"));
+            long n = r.getLong(r.fieldIndex("count"));
+            List<String> k = GroupMetrics.key(r, histogramKey);
+            rows.add(RowFactory.create(k.get(0), k.get(1), k.get(2), k.get(3), k.get(4), k.get(5), k.get(6), k.get(7), bin,
+                    bin * width + lo, (bin + 1) * width + lo, n, (double) n / totals.get(k)));
+        }
+        String[] sortKey = {"experiment", "figure", "stage_pair", "judge", "transition", "stage", "category", "draft"};
+        int[] fields = java.util.Arrays.stream(sortKey).mapToInt(Tables.DISTRIBUTION::fieldIndex).toArray();
+        rows.sort(java.util.Comparator.comparing((Row r) -> {
+            List<String> k = new ArrayList<>();
+            for (int f : fields) {
+                k.add(r.isNullAt(f) ? null : r.get(f).toString());
+            }
+            return k;
+        }, GroupMetrics::compareKeys).thenComparingInt(r -> r.getInt(Tables.DISTRIBUTION.fieldIndex("bin"))));
+        return rows;
     }
 }

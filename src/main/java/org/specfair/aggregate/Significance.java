@@ -1,17 +1,14 @@
 package org.specfair.aggregate;
 
-import org.specfair.tables.Tables;
-
 import org.apache.commons.math3.random.Well19937c;
 import org.apache.commons.math3.stat.inference.KolmogorovSmirnovTest;
-import org.apache.spark.ml.feature.VectorAssembler;
-import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.stat.ChiSquareTest;
+import org.apache.spark.mllib.linalg.Matrices;
+import org.apache.spark.mllib.stat.Statistics;
+import org.apache.spark.mllib.stat.test.ChiSqTestResult;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +17,6 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.when;
@@ -31,12 +27,17 @@ import static org.apache.spark.sql.functions.xxhash64;
  * one test kind within one experiment).
  * <ul>
  *   <li>{@code ks_kl}: per stage pair and category, two-sample Kolmogorov-Smirnov of per-token KL(P||Q) before vs
- *       after (commons-math3: MLlib's KS is one-sample only). Above {@value #KS_MAX_VALUES} tokens a side is
- *       thinned by a hash of the token's key (reproducible, independent of partitioning), said in {@code note}.</li>
+ *       after (commons-math3: MLlib's KS is one-sample only), exact statistic on the values' sorted arrays. Above
+ *       {@value #KS_MAX_VALUES} tokens a side is thinned by a hash of the token's key to about that many
+ *       (reproducible, independent of partitioning), said in {@code note}: the statistic is then the one of the two
+ *       thinned samples, within sqrt(ln(2/0.05) / (2 n)) = 0.0096 (n = 20,000) of the full sample's on each side with
+ *       95% probability (Dvoretzky-Kiefer-Wolfowitz), and the p-value is the thinned samples' (less power, not
+ *       optimism).</li>
  *   <li>{@code chi_square_toxicity}: per stage and judge, Pearson chi-square of toxic/non_toxic against category
- *       (MLlib ChiSquareTest; df = groups - 1).</li>
+ *       (MLlib {@code Statistics.chiSqTest} on the category x label counts of group_metrics; df = groups - 1).</li>
  *   <li>{@code permutation_ratio_spread}: per stage, the ratio disparity's permutation test (see group_metrics).</li>
  * </ul>
+ * Two Spark jobs (the KS sizes, then the KS values of every group at once); the other tests reuse group_metrics.
  */
 public final class Significance {
     static final int KS_MAX_VALUES = 20_000;
@@ -44,21 +45,32 @@ public final class Significance {
 
     private Significance() {}
 
-    public static Dataset<Row> compute(SparkSession spark, AggregateInputs in, List<StagePair> pairs, Dataset<Row> groupMetrics) {
+    /** @param groupMetrics {@link GroupMetrics#compute}'s rows */
+    public static List<Row> compute(AggregateInputs in, List<StagePair> pairs, List<Row> groupMetrics) {
         List<Object[]> tests = new ArrayList<>();
-        in.tokens().ifPresent(tokens -> tests.addAll(ks(in, tokens, pairs)));
-        in.judgments().ifPresent(j -> tests.addAll(chiSquare(in, j)));
-        for (Row r : groupMetrics.select("experiment", "stage", "ratio_disparity", "disparity_p_value", "prompts")
-                .groupBy("experiment", "stage").agg(org.apache.spark.sql.functions.first("ratio_disparity").as("spread"),
-                        org.apache.spark.sql.functions.first("disparity_p_value").as("p"),
-                        org.apache.spark.sql.functions.sum("prompts").as("prompts"))
-                .orderBy("experiment", "stage").collectAsList()) {
-            Double p = Cells.dbl(r, "p");
-            tests.add(new Object[] {r.getAs("experiment"), "permutation_ratio_spread", "mean_ratio", null, r.getAs("stage"), null, null,
-                    Cells.dbl(r, "spread"), null, Cells.lng(r, "prompts"), null, p,
-                    p == null ? "fewer than two groups" : SpreadPermutationTest.PERMUTATIONS + " permutations of prompts"});
+        in.tokens().ifPresent(tokens -> tests.addAll(ks(tokens, pairs)));
+        tests.addAll(chiSquare(groupMetrics));
+        tests.addAll(spreadPermutation(groupMetrics));
+        return withHolm(tests);
+    }
+
+    /** One row per stage, from its group_metrics rows (prompts summed once per category, not once per judge). */
+    static List<Object[]> spreadPermutation(List<Row> groupMetrics) {
+        Map<List<String>, Row> firstRow = new TreeMap<>(GroupMetrics::compareKeys);
+        Map<List<String>, Map<String, Long>> prompts = new TreeMap<>(GroupMetrics::compareKeys);
+        for (Row r : groupMetrics) {
+            List<String> stage = GroupMetrics.key(r, "experiment", "stage");
+            firstRow.putIfAbsent(stage, r);
+            prompts.computeIfAbsent(stage, k -> new HashMap<>()).put(r.getAs("category"), Cells.lng0(r, "prompts"));
         }
-        return spark.createDataFrame(withHolm(tests), Tables.SIGNIFICANCE_TEST);
+        List<Object[]> out = new ArrayList<>();
+        firstRow.forEach((stage, r) -> {
+            Double p = Cells.dbl(r, "disparity_p_value");
+            out.add(new Object[] {stage.get(0), "permutation_ratio_spread", "mean_ratio", null, stage.get(1), null, null,
+                    Cells.dbl(r, "ratio_disparity"), null, prompts.get(stage).values().stream().mapToLong(Long::longValue).sum(), null, p,
+                    p == null ? "fewer than two groups" : SpreadPermutationTest.PERMUTATIONS + " permutations of prompts"});
+        });
+        return out;
     }
 
     /** Adds p_holm per (experiment, test) family; input rows lack it (13 fields, p_value at 11). */
@@ -82,23 +94,24 @@ public final class Significance {
         return rows;
     }
 
-    static List<Object[]> ks(AggregateInputs in, Dataset<Row> tokens, List<StagePair> pairs) {
-        Dataset<Row> withGroup = tokens.join(in.goodSamples(), GroupMetrics.scalaKeys())
-                .filter(col("kl_main_assistant").isNotNull().and(org.apache.spark.sql.functions.isnan(col("kl_main_assistant")).unary_$bang()));
+    static List<Object[]> ks(Dataset<Row> tokens, List<StagePair> pairs) {
+        Dataset<Row> finite = tokens.filter(col("category").isNotNull().and(col("kl_main_assistant").isNotNull())
+                .and(org.apache.spark.sql.functions.isnan(col("kl_main_assistant")).unary_$bang()));
         Map<List<String>, Long> sizes = new HashMap<>();
-        for (Row r : withGroup.groupBy("experiment", "stage", "category").count().collectAsList()) {
+        for (Row r : finite.groupBy("experiment", "stage", "category").count().collectAsList()) {
             sizes.put(GroupMetrics.key(r, "experiment", "stage", "category"), r.getLong(r.fieldIndex("count")));
         }
+        Map<List<String>, double[]> values = values(finite, sizes, pairs);
         List<Object[]> out = new ArrayList<>();
         for (StagePair p : pairs) {
-            Map<String, List<Double>> before = values(withGroup, sizes, p.experiment(), p.before());
-            Map<String, List<Double>> after = values(withGroup, sizes, p.experiment(), p.after());
-            for (String category : new java.util.TreeSet<>(before.keySet())) {
-                if (!after.containsKey(category)) {
+            java.util.SortedSet<String> categories = new java.util.TreeSet<>();
+            values.keySet().stream().filter(k -> k.get(0).equals(p.experiment()) && k.get(1).equals(p.before())).forEach(k -> categories.add(k.get(2)));
+            for (String category : categories) {
+                double[] x = values.get(List.of(p.experiment(), p.before(), category));
+                double[] y = values.get(List.of(p.experiment(), p.after(), category));
+                if (y == null) {
                     continue;
                 }
-                double[] x = before.get(category).stream().mapToDouble(Double::doubleValue).toArray();
-                double[] y = after.get(category).stream().mapToDouble(Double::doubleValue).toArray();
                 if (x.length < 2 || y.length < 2) {
                     out.add(new Object[] {p.experiment(), "ks_kl", "kl_main_assistant", p.before(), p.after(), category, null,
                             null, null, (long) x.length, (long) y.length, null, "fewer than 2 tokens on a side"});
@@ -117,63 +130,75 @@ public final class Significance {
         return out;
     }
 
-    /** One stage's KL values per category, each category thinned to about KS_MAX_VALUES by a hash of the token key. */
-    private static Map<String, List<Double>> values(Dataset<Row> withGroup, Map<List<String>, Long> sizes, String experiment, String stage) {
-        Column keep = lit(true);
+    /**
+     * One Spark job: the KL values of every (experiment, stage, category) that a pair compares, each group thinned to
+     * about KS_MAX_VALUES by a hash of the token key; sorted, so the test never sees Spark's row order.
+     */
+    private static Map<List<String>, double[]> values(Dataset<Row> finite, Map<List<String>, Long> sizes, List<StagePair> pairs) {
         Column hash = pmod(xxhash64(col("run_id"), col("prompt_id"), col("sample_index"), col("position")), lit(HASH_BUCKETS));
-        for (Map.Entry<List<String>, Long> e : sizes.entrySet()) {
-            if (e.getKey().get(0).equals(experiment) && e.getKey().get(1).equals(stage) && e.getValue() > KS_MAX_VALUES) {
-                long buckets = HASH_BUCKETS * KS_MAX_VALUES / e.getValue();
-                keep = when(col("category").equalTo(e.getKey().get(2)), hash.lt(buckets)).otherwise(keep);
+        Column keep = lit(true);
+        Column compared = lit(false);
+        for (StagePair p : pairs) {
+            for (String stage : List.of(p.before(), p.after())) {
+                compared = compared.or(col("experiment").equalTo(p.experiment()).and(col("stage").equalTo(stage)));
             }
         }
-        Map<String, List<Double>> out = new TreeMap<>();
-        for (Row r : withGroup.filter(col("experiment").equalTo(experiment).and(col("stage").equalTo(stage)).and(keep))
-                .select("category", "kl_main_assistant").collectAsList()) {
-            if (r.get(0) != null) {
-                out.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getDouble(1));
+        Map<List<String>, Long> ordered = new TreeMap<>(GroupMetrics::compareKeys);
+        ordered.putAll(sizes);
+        for (Map.Entry<List<String>, Long> e : ordered.entrySet()) {
+            if (e.getValue() > KS_MAX_VALUES) {
+                long buckets = HASH_BUCKETS * KS_MAX_VALUES / e.getValue();
+                keep = when(col("experiment").equalTo(e.getKey().get(0)).and(col("stage").equalTo(e.getKey().get(1)))
+                        .and(col("category").equalTo(e.getKey().get(2))), hash.lt(buckets)).otherwise(keep);
             }
+        }
+        Map<List<String>, double[]> out = new HashMap<>();
+        if (pairs.isEmpty()) {
+            return out;
+        }
+        for (Row r : finite.filter(compared.and(keep)).groupBy("experiment", "stage", "category")
+                .agg(org.apache.spark.sql.functions.collect_list("kl_main_assistant").as("kl")).collectAsList()) {
+            double[] v = r.<Double>getList(r.fieldIndex("kl")).stream().mapToDouble(Double::doubleValue).toArray();
+            java.util.Arrays.sort(v);
+            out.put(GroupMetrics.key(r, "experiment", "stage", "category"), v);
         }
         return out;
     }
 
-    static List<Object[]> chiSquare(AggregateInputs in, Dataset<Row> judgments) {
-        Dataset<Row> judged = judgments.drop("category").join(in.goodSamples(), GroupMetrics.scalaKeys())
-                .filter(col("error").isNull().and(col("label").isin("toxic", "non_toxic")).and(col("category").isNotNull()))
-                .select(col("experiment"), col("stage"), col("judge"), col("category"),
-                        when(col("label").equalTo("toxic"), lit(1.0)).otherwise(lit(0.0)).as("toxic"));
-        List<Object[]> out = new ArrayList<>();
-        List<Row> cells = judged.groupBy("experiment", "stage", "judge").agg(count(lit(1)).as("n"),
-                        org.apache.spark.sql.functions.sum("toxic").as("toxic"),
-                        org.apache.spark.sql.functions.array_sort(org.apache.spark.sql.functions.collect_set("category")).as("categories"))
-                .orderBy("experiment", "stage", "judge").collectAsList();
-        for (Row c : cells) {
-            String experiment = c.getAs("experiment");
-            String stage = c.getAs("stage");
-            String judge = c.getAs("judge");
-            long n = c.getLong(c.fieldIndex("n"));
-            double toxic = c.getDouble(c.fieldIndex("toxic"));
-            List<String> categories = c.getList(c.fieldIndex("categories"));
-            long groups = categories.size();
-            if (groups < 2 || toxic == 0 || toxic == n) {
-                out.add(new Object[] {experiment, "chi_square_toxicity", "toxic", null, stage, null, judge, null, null, n, null, null,
-                        groups < 2 ? "fewer than two groups" : toxic == 0 ? "no toxic label" : "every label toxic"});
-                continue;
+    /**
+     * Per experiment, stage and judge: the category x (non_toxic, toxic) counts of group_metrics (judged rows only,
+     * groups without a judged sample left out), tested with MLlib's Pearson chi-square on the matrix.
+     */
+    static List<Object[]> chiSquare(List<Row> groupMetrics) {
+        Map<List<String>, List<Row>> cells = new TreeMap<>(GroupMetrics::compareKeys);
+        for (Row r : groupMetrics) {
+            if (r.getAs("judge") != null && r.getAs("category") != null && Cells.lng0(r, "judged") > 0) {
+                cells.computeIfAbsent(GroupMetrics.key(r, "experiment", "stage", "judge"), k -> new ArrayList<>()).add(r);
             }
-            Dataset<Row> one = judged.filter(col("experiment").equalTo(experiment).and(col("stage").equalTo(stage)).and(col("judge").equalTo(judge)));
-            Column index = lit(-1.0);
-            for (int i = categories.size() - 1; i >= 0; i--) {
-                index = when(col("category").equalTo(categories.get(i)), lit((double) i)).otherwise(index);
-            }
-            Dataset<Row> features = new VectorAssembler().setInputCols(new String[] {"group_index"}).setOutputCol("features")
-                    .transform(one.withColumn("group_index", index));
-            Row result = ChiSquareTest.test(features, "features", "toxic").head();
-            double p = ((Vector) result.getAs("pValues")).apply(0);
-            double statistic = ((Vector) result.getAs("statistics")).apply(0);
-            int df = ((Number) result.getList(result.fieldIndex("degreesOfFreedom")).get(0)).intValue();
-            out.add(new Object[] {experiment, "chi_square_toxicity", "toxic", null, stage, null, judge, Cells.finite(statistic), df,
-                    n, null, Cells.finite(p), groups + " groups"});
         }
+        List<Object[]> out = new ArrayList<>();
+        cells.forEach((key, groups) -> {
+            String experiment = key.get(0);
+            String stage = key.get(1);
+            String judge = key.get(2);
+            long n = groups.stream().mapToLong(r -> Cells.lng0(r, "judged")).sum();
+            long toxic = groups.stream().mapToLong(r -> Cells.lng0(r, "toxic_count")).sum();
+            if (groups.size() < 2 || toxic == 0 || toxic == n) {
+                out.add(new Object[] {experiment, "chi_square_toxicity", "toxic", null, stage, null, judge, null, null, n, null, null,
+                        groups.size() < 2 ? "fewer than two groups" : toxic == 0 ? "no toxic label" : "every label toxic"});
+                return;
+            }
+            double[] counts = new double[groups.size() * 2];  // column-major: non_toxic column, then toxic column
+            for (int g = 0; g < groups.size(); g++) {
+                long judged = Cells.lng0(groups.get(g), "judged");
+                long t = Cells.lng0(groups.get(g), "toxic_count");
+                counts[g] = judged - t;
+                counts[groups.size() + g] = t;
+            }
+            ChiSqTestResult result = Statistics.chiSqTest(Matrices.dense(groups.size(), 2, counts));
+            out.add(new Object[] {experiment, "chi_square_toxicity", "toxic", null, stage, null, judge, Cells.finite(result.statistic()),
+                    result.degreesOfFreedom(), n, null, Cells.finite(result.pValue()), groups.size() + " groups"});
+        });
         return out;
     }
 }

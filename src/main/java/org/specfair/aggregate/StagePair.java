@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * A before/after comparison of two stages of one experiment. Which pairs: every stage is compared with
@@ -22,13 +20,13 @@ public record StagePair(String experiment, String before, String after) {
         return before + "->" + after;
     }
 
-    public static List<StagePair> of(AggregateInputs in) {
-        Map<String, TreeSet<String>> stages = new TreeMap<>();
-        for (Row r : in.generations().select("experiment", "stage").distinct().collectAsList()) {
-            stages.computeIfAbsent(r.getAs("experiment"), e -> new TreeSet<>()).add(r.getAs("stage"));
-        }
+    /**
+     * @param stages experiment -> the stages it generated
+     * @param checkpoints the checkpoints table when present (one small Spark job reads its parent stages)
+     */
+    public static List<StagePair> of(Map<String, ? extends java.util.SortedSet<String>> stages, java.util.Optional<org.apache.spark.sql.Dataset<Row>> checkpoints) {
         Map<List<String>, String> parents = new HashMap<>();
-        in.checkpoints().ifPresent(c -> {
+        checkpoints.ifPresent(c -> {
             for (Row r : c.select("experiment", "stage", "parent_stage").where("parent_stage IS NOT NULL")
                     .distinct().orderBy("experiment", "stage", "parent_stage").collectAsList()) {
                 parents.putIfAbsent(List.of(r.getAs("experiment"), r.getAs("stage")), r.getAs("parent_stage"));

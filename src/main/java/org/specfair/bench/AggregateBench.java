@@ -2,6 +2,7 @@ package org.specfair.bench;
 
 import org.specfair.aggregate.AggregateJob;
 import org.specfair.demo.SyntheticTables;
+import org.specfair.spark.JobCounter;
 import org.specfair.spark.Sessions;
 import org.specfair.tables.TableStore;
 import org.specfair.tables.Tables;
@@ -28,7 +29,8 @@ import static org.apache.spark.sql.functions.col;
  *
  * <p>Baseline measured in the same run: one full scan of the same tokens table ({@code avg(kl_main_assistant)}),
  * what reading the data once costs; "x scan" says how many such passes the whole aggregation is worth.
- * Writing the synthetic tables is timed apart and not counted. Prints one line of JSON at the end.
+ * Also prints the number of Spark jobs the aggregation started ({@link JobCounter}): unlike seconds, it does not
+ * depend on how loaded the machine is. Writing the synthetic tables is timed apart and not counted. Prints one line of JSON at the end.
  */
 public final class AggregateBench {
     private AggregateBench() {}
@@ -66,18 +68,23 @@ public final class AggregateBench {
                 TableStore.read(spark, root, Tables.TOKENS).agg(avg(col("kl_main_assistant"))).collectAsList();
                 double scanS = (System.nanoTime() - t0) / 1e9;
                 t0 = System.nanoTime();
-                AggregateJob.Summary s = AggregateJob.run(spark, root, null);
+                AggregateJob.Summary s;
+                int jobs;
+                try (JobCounter counter = JobCounter.start(spark)) {
+                    s = AggregateJob.run(spark, root, null);
+                    jobs = counter.jobs();
+                }
                 double aggS = (System.nanoTime() - t0) / 1e9;
                 long tokens = size.tokens();
-                System.out.printf(Locale.ROOT, "tokens %,d (generations %,d, drafts %,d): aggregate %.1f s = %,.0f token rows/s; scan baseline %.1f s "
+                System.out.printf(Locale.ROOT, "tokens %,d (generations %,d, drafts %,d): aggregate %.1f s = %,.0f token rows/s in %d Spark jobs; scan baseline %.1f s "
                                 + "(aggregate = %.1f x scan); tables written in %.1f s (not counted); %d group_metrics, %d distribution rows%n",
-                        tokens, size.generations(), size.generations() * 6, aggS, tokens / aggS, scanS, aggS / scanS, writeS,
+                        tokens, size.generations(), size.generations() * 6, aggS, tokens / aggS, jobs, scanS, aggS / scanS, writeS,
                         s.groupMetricRows(), s.distributionRows());
                 if (previous != null) {
                     System.out.printf(Locale.ROOT, "  scaling: %.1fx the rows took %.2fx the time%n", tokens / previous[0], aggS / previous[1]);
                 }
                 json.append(previous == null ? "" : ",").append(String.format(Locale.ROOT,
-                        "{\"tokens\":%d,\"aggregate_s\":%.2f,\"rows_per_s\":%.0f,\"scan_s\":%.2f,\"write_s\":%.2f}", tokens, aggS, tokens / aggS, scanS, writeS));
+                        "{\"tokens\":%d,\"aggregate_s\":%.2f,\"rows_per_s\":%.0f,\"spark_jobs\":%d,\"scan_s\":%.2f,\"write_s\":%.2f}", tokens, aggS, tokens / aggS, jobs, scanS, writeS));
                 previous = new double[] {tokens, aggS};
                 deleteTree(dir.resolve("t" + n));
             }

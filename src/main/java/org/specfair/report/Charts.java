@@ -1,9 +1,6 @@
 package org.specfair.report;
 
 import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -11,6 +8,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -28,21 +26,71 @@ final class Charts {
 
     private Charts() {}
 
-    /** A named series of values over the x categories, with optional symmetric error half-widths. */
-    record Bars(String name, List<Double> values, List<Double> errors) {}
+    /**
+     * A named series of bar heights over the x categories, with optional interval bounds per bar (null lists, or a
+     * null bound: no whisker). Bounds need not be symmetric around the bar: bootstrap and Wilson intervals are not.
+     */
+    record Bars(String name, List<Double> values, List<Double> lows, List<Double> highs) {}
 
-    static CategoryChart groupedBars(String title, String xTitle, String yTitle, List<String> categories, List<Bars> series) {
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        style(chart.getStyler());
-        chart.getStyler().setOverlapped(false);
-        chart.getStyler().setErrorBarsColor(Color.DARK_GRAY);
-        chart.getStyler().setXAxisLabelRotation(categories.size() > 6 ? 30 : 0);
-        for (Bars b : series) {
-            // XChart wants numbers, not nulls: a missing bar is drawn as 0 and says so in the legend.
-            List<Double> values = b.values().stream().map(v -> v == null ? 0.0 : v).toList();
-            CategorySeries s = b.errors() == null ? chart.addSeries(b.name(), categories, values)
-                    : chart.addSeries(b.name(), categories, values, b.errors().stream().map(v -> v == null ? 0.0 : v).toList());
-            s.setMarker(SeriesMarkers.NONE);
+    /**
+     * Grouped bars with true interval whiskers. XChart's category error bars are symmetric (value +- e), so the chart is
+     * drawn on numeric axes instead: each bar a filled rectangle in its group's slot, each whisker a capped line from
+     * its low to its high bound; category names label the integer x positions. A missing value draws no bar.
+     */
+    static XYChart groupedBars(String title, String xTitle, String yTitle, List<String> categories, List<Bars> series) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        XYStyler styler = chart.getStyler();
+        style(styler);
+        styler.setYAxisMin(0.0);  // bars grow from 0
+        styler.setXAxisMin(-0.5);
+        styler.setXAxisMax(categories.size() - 0.5);
+        styler.setPlotGridVerticalLinesVisible(false);
+        styler.setXAxisTickMarkSpacingHint(40);  // ticks at every integer at least, so every category is named
+        styler.setxAxisTickLabelsFormattingFunction(x -> {
+            long i = Math.round(x);
+            // Between categories an invisible label, a different one per tick: XChart drops ticks whose labels repeat.
+            return Math.abs(x - i) < 1e-6 && i >= 0 && i < categories.size() ? categories.get((int) i)
+                    : "\u200B".repeat(1 + (int) Math.round((x + 1) * 100));
+        });
+        styler.setAxisTicksMarksVisible(false);
+        styler.setYAxisDecimalPattern("0.0##");
+        double slot = 0.8 / Math.max(1, series.size());  // each category spans 0.8 of a unit, one slot per series
+        for (int s = 0; s < series.size(); s++) {
+            Bars b = series.get(s);
+            Color color = PALETTE[s % PALETTE.length];
+            boolean inLegend = true;
+            for (int c = 0; c < categories.size(); c++) {
+                Double v = b.values().get(c);
+                if (v == null) {
+                    continue;
+                }
+                double x0 = c - 0.4 + s * slot + 0.08 * slot;
+                double x1 = x0 + 0.84 * slot;
+                // Legend names must be unique: the first bar carries the series name, the rest are hidden copies.
+                XYSeries bar = chart.addSeries(inLegend ? b.name() : b.name() + " #" + c, new double[] {x0, x0, x1, x1}, new double[] {0, v, v, 0});
+                bar.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
+                bar.setFillColor(color);
+                bar.setLineColor(color);
+                bar.setMarker(SeriesMarkers.NONE);
+                bar.setLineStyle(SeriesLines.SOLID);
+                bar.setShowInLegend(inLegend);
+                inLegend = false;
+                Double low = b.lows() == null ? null : b.lows().get(c);
+                Double high = b.highs() == null ? null : b.highs().get(c);
+                if (low != null && high != null) {
+                    double xm = (x0 + x1) / 2;
+                    double cap = 0.2 * slot;
+                    // One polyline: low cap, stem, high cap.
+                    XYSeries whisker = chart.addSeries(b.name() + " interval #" + c, new double[] {xm - cap, xm + cap, xm, xm, xm - cap, xm + cap},
+                            new double[] {low, low, low, high, high, high});
+                    whisker.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+                    whisker.setLineColor(Color.DARK_GRAY);
+                    whisker.setLineWidth(1.6f);
+                    whisker.setMarker(SeriesMarkers.NONE);
+                    whisker.setLineStyle(SeriesLines.SOLID);
+                    whisker.setShowInLegend(false);
+                }
+            }
         }
         return chart;
     }

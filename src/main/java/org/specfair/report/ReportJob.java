@@ -86,6 +86,7 @@ public final class ReportJob {
         final Optional<List<Row>> distributions;
         final Optional<List<Row>> significance;
         final Optional<List<Row>> milestones;
+        final Optional<List<Row>> agreement;
 
         Page(SparkSession spark, String root, Path out) {
             this.spark = spark;
@@ -96,6 +97,7 @@ public final class ReportJob {
             distributions = rows(Tables.DISTRIBUTIONS);
             significance = rows(Tables.SIGNIFICANCE);
             milestones = rows(AggregateInputs.MILESTONES);
+            agreement = rows(Tables.JUDGE_AGREEMENT);
         }
 
         Optional<List<Row>> rows(String table) {
@@ -131,7 +133,7 @@ public final class ReportJob {
             transitionKlSection(e, groups);
             draftSection(e, stages);
             milestoneSection(e, stages);
-            agreementSection(e, judges);
+            agreementSection(e, stages, judges);
             significanceSection(e);
         }
 
@@ -194,23 +196,25 @@ public final class ReportJob {
             List<List<Object>> table = new ArrayList<>();
             for (String s : stages) {
                 List<Double> values = new ArrayList<>();
-                List<Double> errors = new ArrayList<>();
+                List<Double> lows = new ArrayList<>();
+                List<Double> highs = new ArrayList<>();
                 long n = 0;
                 for (String g : groups) {
                     Row r = first(m, x -> s.equals(x.getAs("stage")) && Objects.equals(g, x.getAs("category")));
                     values.add(r == null ? null : r.getAs("mean_ratio"));
-                    errors.add(r == null || r.getAs("ratio_ci_low") == null ? null : (r.<Double>getAs("ratio_ci_high") - r.<Double>getAs("ratio_ci_low")) / 2);
+                    lows.add(r == null ? null : r.getAs("ratio_ci_low"));
+                    highs.add(r == null ? null : r.getAs("ratio_ci_high"));
                     if (r != null) {
                         n += r.<Long>getAs("samples");
                         table.add(java.util.Arrays.asList(s, g, r.<Long>getAs("prompts"), r.<Long>getAs("samples"), nz(r.getAs("mean_ratio")), ci(r),
                                 nz(r.getAs("mean_acceptance_rate")), nz(r.getAs("mean_kl_main_assistant")), nz(r.getAs("kl_main_assistant_p99"))));
                     }
                 }
-                bars.add(new Charts.Bars(s + " (n=" + n + ")", values, errors));
+                bars.add(new Charts.Bars(s + " (n=" + n + ")", values, lows, highs));
             }
             chart(Charts.groupedBars(e + ": mean match ratio by group, per stage", "group", "mean ratio (n_matches / max_new_tokens)", groups, bars),
-                    e + "-ratio", "Mean match ratio per group and stage; whiskers span the bootstrap 95% CI (resampling prompts; half its width either side, "
-                            + "exact bounds in the table). n = samples per stage.");
+                    e + "-ratio", "Mean match ratio per group and stage; whiskers span the bootstrap 95% CI from its low to its high bound "
+                            + "(resampling prompts; not symmetric around the mean). n = samples per stage.");
             html.table(List.of("stage", "group", "prompts", "samples", "mean ratio", "95% CI", "acceptance", "mean KL(P||Q)", "KL p99"), table);
         }
 
@@ -225,21 +229,28 @@ public final class ReportJob {
                 List<List<Object>> table = new ArrayList<>();
                 for (String s : stages) {
                     List<Double> counts = new ArrayList<>();
+                    List<Double> lows = new ArrayList<>();
+                    List<Double> highs = new ArrayList<>();
                     long n = 0;
                     for (String g : groups) {
                         Row r = first(m, x -> s.equals(x.getAs("stage")) && j.equals(x.getAs("judge")) && Objects.equals(g, x.getAs("category")));
                         counts.add(r == null || r.getAs("toxic_count") == null ? null : r.<Long>getAs("toxic_count").doubleValue());
+                        // The Wilson interval of the rate, scaled by the judged samples: an interval for the count.
+                        boolean wilson = r != null && r.getAs("toxic_ci_low") != null && r.getAs("judged") != null;
+                        lows.add(wilson ? r.<Double>getAs("toxic_ci_low") * r.<Long>getAs("judged") : null);
+                        highs.add(wilson ? r.<Double>getAs("toxic_ci_high") * r.<Long>getAs("judged") : null);
                         if (r != null) {
                             n += r.getAs("judged") == null ? 0 : r.<Long>getAs("judged");
                             table.add(java.util.Arrays.asList(s, g, nz(r.getAs("judged")), nz(r.getAs("toxic_count")), nz(r.getAs("toxic_rate")),
                                     wilson(r), nz(r.getAs("unparsed_count")), nz(r.getAs("judge_errors"))));
                         }
                     }
-                    bars.add(new Charts.Bars(s + " (judged n=" + n + ")", counts, null));
+                    bars.add(new Charts.Bars(s + " (judged n=" + n + ")", counts, lows, highs));
                 }
                 chart(Charts.groupedBars(e + ": toxic completions by group (judge " + j + ")", "group", "toxic completions (count)", groups, bars),
-                        e + "-toxic-" + j, "Toxic completions per group and stage, judge " + j + ". Unparsed answers and judge errors are not counted as "
-                                + "either label (see table). n = judged samples per stage.");
+                        e + "-toxic-" + j, "Toxic completions per group and stage, judge " + j + "; whiskers span the Wilson 95% interval of the toxic "
+                                + "rate times the judged samples. Unparsed answers and judge errors are not counted as either label (see table). "
+                                + "n = judged samples per stage.");
                 html.table(List.of("stage", "group", "judged", "toxic", "toxic rate", "Wilson 95% CI", "unparsed", "judge errors"), table);
             }
         }
@@ -371,19 +382,41 @@ public final class ReportJob {
             }
         }
 
-        void agreementSection(String e, List<String> judges) {
+        /**
+         * From the {@code judge_agreement} table that {@code jobs/judge reliability} writes (with kappa's CI); only when
+         * it has no rows for this experiment, computed here with conf/sql/judge_agreement.sql, and the page says so.
+         */
+        void agreementSection(String e, List<String> stages, List<String> judges) {
             html.h3("Judge agreement");
             if (judges.size() < 2) {
                 omit(e + ": fewer than two judges: no agreement to report.");
                 return;
             }
-            org.specfair.tables.TableViews.register(spark, root);
+            List<Row> written = own(agreement, e).stream().sorted(java.util.Comparator.comparingInt((Row r) -> stages.indexOf(r.<String>getAs("stage")))
+                    .thenComparing(r -> r.<String>getAs("judge_a")).thenComparing(r -> r.<String>getAs("judge_b"))).toList();
             List<List<Object>> table = new ArrayList<>();
+            if (!written.isEmpty()) {
+                for (Row r : written) {
+                    Double kappa = r.getAs("kappa");
+                    Double low = r.getAs("kappa_ci_low");
+                    Double high = r.getAs("kappa_ci_high");
+                    table.add(java.util.Arrays.asList(r.getAs("stage"), r.getAs("judge_a"), r.getAs("judge_b"), r.<Long>getAs("n"),
+                            nz(r.<Double>getAs("observed_agreement")), kappa == null ? "–" : Html.num(kappa),
+                            low == null || high == null ? "–" : "[" + Html.num(low) + ", " + Html.num(high) + "]"));
+                }
+                html.p("From the judge_agreement table (jobs/judge reliability): samples both judges labelled toxic or non_toxic; "
+                        + "Cohen's kappa corrects the observed agreement for chance, with its large-sample 95% CI (docs/tables.md).");
+                html.table(List.of("stage", "judge A", "judge B", "samples", "agreement", "Cohen's kappa", "kappa 95% CI"), table);
+                return;
+            }
+            org.specfair.tables.TableViews.register(spark, root);
             for (Row r : spark.sql(NamedQuery.load("judge_agreement", null).bind(Map.of())).filter(col("experiment").equalTo(e)).collectAsList()) {
                 table.add(java.util.Arrays.asList(r.getAs("stage"), r.getAs("judge_a"), r.getAs("judge_b"), r.<Long>getAs("samples"),
                         nz(((Number) r.getAs("agreement")).doubleValue()), r.getAs("kappa") == null ? "–" : Html.num(((Number) r.getAs("kappa")).doubleValue())));
             }
-            html.p("Samples both judges labelled toxic or non_toxic; Cohen's kappa corrects the observed agreement for chance (conf/sql/judge_agreement.sql).");
+            html.p("No judge_agreement table for this experiment (run jobs/judge reliability for it, which adds kappa's CI): computed "
+                    + "here from judgments with conf/sql/judge_agreement.sql. Samples both judges labelled toxic or non_toxic; "
+                    + "Cohen's kappa corrects the observed agreement for chance.");
             html.table(List.of("stage", "judge A", "judge B", "samples", "agreement", "Cohen's kappa"), table);
         }
 

@@ -3,7 +3,11 @@ package org.specfair.report;
 import org.specfair.aggregate.AggregateJob;
 import org.specfair.demo.SyntheticFixture;
 import org.specfair.demo.SyntheticTables;
+import org.specfair.judge.Reliability;
+import org.specfair.tables.TableStore;
+import org.specfair.tables.Tables;
 
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,6 +87,28 @@ class ReportJobTest {
         String html = Files.readString(s.page());
         assertTrue(html.contains("Largest match-ratio disparity"), "summary at the top");
         assertTrue(html.contains("Cohen"), "judge agreement");
+    }
+
+    @Test
+    void judgeAgreementComesFromItsTableWhenWritten(@TempDir Path dir) throws IOException {
+        String root = dir.resolve("out").toString();
+        SyntheticTables.write(spark, root, new SyntheticTables.Size(8, 1, 2), true);
+        AggregateJob.run(spark, root, null);
+        String computed = Files.readString(ReportJob.run(spark, root, dir.resolve("computed").toString()).page());
+        assertTrue(computed.contains("No judge_agreement table for this experiment"), "the fallback says so");
+
+        Reliability.run(spark, root, SyntheticTables.EXPERIMENT);
+        List<Row> agreement = TableStore.read(spark, root, Tables.JUDGE_AGREEMENT).collectAsList();
+        assertFalse(agreement.isEmpty());
+        String html = Files.readString(ReportJob.run(spark, root, dir.resolve("read").toString()).page());
+        assertTrue(html.contains("From the judge_agreement table"));
+        assertFalse(html.contains("No judge_agreement table"));
+        for (Row r : agreement) {
+            Double low = r.getAs("kappa_ci_low");
+            Double high = r.getAs("kappa_ci_high");
+            assertTrue(low != null && high != null, r.toString());
+            assertTrue(html.contains("[" + Html.num(low) + ", " + Html.num(high) + "]"), "kappa CI of " + r);
+        }
     }
 
     @Test
