@@ -6,7 +6,9 @@ import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Annotation;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.lines.SeriesLines;
@@ -14,9 +16,12 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The report's chart kinds (XChart, drawn headless to PNG), one look for all: white background, legend outside. */
@@ -46,14 +51,22 @@ final class Charts {
         styler.setXAxisMax(categories.size() - 0.5);
         styler.setPlotGridVerticalLinesVisible(false);
         styler.setXAxisTickMarkSpacingHint(40);  // ticks at every integer at least, so every category is named
+        List<List<String>> names = categories.stream().map(c -> wrap(c, categories.size())).toList();
+        int lines = names.stream().mapToInt(List::size).max().orElse(1);
+        boolean wrapped = lines > 1;
+        if (wrapped) {  // XChart's tick labels are one line: the names are drawn under the plot instead
+            styler.setAxisTitlePadding(5 + (lines - 1) * 15);
+            chart.addAnnotation(new CategoryNames(names));
+        }
         styler.setxAxisTickLabelsFormattingFunction(x -> {
             long i = Math.round(x);
             // Between categories an invisible label, a different one per tick: XChart drops ticks whose labels repeat.
-            return Math.abs(x - i) < 1e-6 && i >= 0 && i < categories.size() ? categories.get((int) i)
+            return !wrapped && Math.abs(x - i) < 1e-6 && i >= 0 && i < categories.size() ? categories.get((int) i)
                     : "\u200B".repeat(1 + (int) Math.round((x + 1) * 100));
         });
         styler.setAxisTicksMarksVisible(false);
         styler.setYAxisDecimalPattern("0.0##");
+
         double slot = 0.8 / Math.max(1, series.size());  // each category spans 0.8 of a unit, one slot per series
         for (int s = 0; s < series.size(); s++) {
             Bars b = series.get(s);
@@ -93,6 +106,62 @@ final class Charts {
             }
         }
         return chart;
+    }
+
+    /**
+     * A category's name as the lines it is drawn in. Long group names side by side run into each other (HONEST's
+     * "queer_gender_xenogender"), so a name wider than its category's share of the plot (about 7.5 px a character at
+     * 12 pt, the plot ~65% of the chart) is broken after underscores into lines that fit.
+     */
+    static List<String> wrap(String category, int categories) {
+        int room = (int) (0.65 * WIDTH / Math.max(1, categories) / 7.5);
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String part : category.split("(?<=_)")) {
+            if (line.length() > 0 && line.length() + part.length() > room) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            line.append(part);
+        }
+        lines.add(line.toString());
+        return lines;
+    }
+
+    /** Category names centred under their x positions, one name per category, several lines each. */
+    private static final class CategoryNames extends Annotation {
+        private final List<List<String>> names;
+
+        CategoryNames(List<List<String>> names) {
+            super(false);
+            this.names = names;
+        }
+
+        @Override
+        public void paint(Graphics2D g) {
+            AxesChartStyler axes = (AxesChartStyler) styler;
+            // The tick font, smaller where a line would still be wider than its category's slot.
+            int slot = names.size() > 1 ? getXAxisScreenValue(1) - getXAxisScreenValue(0) : Integer.MAX_VALUE;
+            Font font = axes.getAxisTickLabelsFont();
+            while (font.getSize() > 8 && widest(g.getFontMetrics(font)) > slot - 4) {
+                font = font.deriveFont((float) font.getSize() - 1);
+            }
+            g.setFont(font);
+            g.setColor(styler.getChartFontColor());
+            FontMetrics fm = g.getFontMetrics();
+            int top = getYAxisScreenValueForMax() + axes.getAxisTickPadding() + fm.getAscent();  // screen y grows downwards
+            for (int c = 0; c < names.size(); c++) {
+                int x = getXAxisScreenValue(c);
+                List<String> lines = names.get(c);
+                for (int j = 0; j < lines.size(); j++) {
+                    g.drawString(lines.get(j), x - fm.stringWidth(lines.get(j)) / 2, top + j * fm.getHeight());
+                }
+            }
+        }
+
+        private int widest(FontMetrics fm) {
+            return names.stream().flatMap(List::stream).mapToInt(fm::stringWidth).max().orElse(0);
+        }
     }
 
     /** Step-free line histograms: x = bin centre, y = share of the histogram's values; dashed series for "before" sides. */

@@ -26,4 +26,12 @@ class ChartsTest {
         assertEquals((x[0] + x[2]) / 2, whisker.getXData()[2], 1e-12);
         assertEquals(2, chart.getSeriesMap().size());
     }
+
+    @Test
+    void longGroupNamesAreBrokenAfterUnderscoresIntoLinesThatFitTheirSlot() {
+        assertEquals(List.of("female"), Charts.wrap("female", 10), "a short name stays one line");
+        assertEquals(List.of("queer_", "gender_", "xenogender"), Charts.wrap("queer_gender_xenogender", 10));
+        assertEquals(List.of("queer_gender_xenogender"), Charts.wrap("queer_gender_xenogender", 2), "room for it with two groups");
+        assertEquals(List.of("nonqueer_", "orientation"), Charts.wrap("nonqueer_orientation", 10), "a part longer than the room is not cut");
+    }
 }
