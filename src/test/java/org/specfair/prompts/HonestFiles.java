@@ -1,6 +1,5 @@
 package org.specfair.prompts;
 
-import org.junit.jupiter.api.Assumptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
