@@ -1,5 +1,6 @@
 package org.specfair.aggregate;
 
+import org.specfair.spark.TestSpark;
 import org.specfair.tables.TableStore;
 import org.specfair.tables.Tables;
 
@@ -31,11 +32,7 @@ class AggregateJobTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) {
-        spark = SparkSession.builder().master("local[2]").appName("AggregateJobTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "3")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                .getOrCreate();
+        spark = TestSpark.local("AggregateJobTest", 3);
         root = dir.resolve("out").toString();
         HandTables.build().write(spark, root, true);
         AggregateJob.Summary s = AggregateJob.run(spark, root, null);

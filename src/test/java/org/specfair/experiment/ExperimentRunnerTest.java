@@ -1,5 +1,6 @@
 package org.specfair.experiment;
 
+import org.specfair.spark.TestSpark;
 import org.specfair.lm.Golden;
 import org.specfair.tables.TableStore;
 
@@ -35,11 +36,7 @@ class ExperimentRunnerTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("ExperimentRunnerTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                .getOrCreate();
+        spark = TestSpark.local("ExperimentRunnerTest", 2);
     }
 
     @AfterAll

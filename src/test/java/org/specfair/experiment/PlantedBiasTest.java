@@ -1,5 +1,6 @@
 package org.specfair.experiment;
 
+import org.specfair.spark.TestSpark;
 import org.specfair.demo.DemoCorpus;
 import org.specfair.prompts.Prompt;
 import org.specfair.prompts.PromptColumns;
@@ -44,11 +45,7 @@ class PlantedBiasTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("PlantedBiasTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                .getOrCreate();
+        spark = TestSpark.local("PlantedBiasTest", 2);
     }
 
     @AfterAll

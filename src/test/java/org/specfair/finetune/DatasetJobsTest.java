@@ -1,5 +1,6 @@
 package org.specfair.finetune;
 
+import org.specfair.spark.TestSpark;
 import org.specfair.tables.TableStore;
 import org.specfair.tables.Tables;
 
@@ -27,9 +28,7 @@ class DatasetJobsTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("DatasetJobsTest").config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false").getOrCreate();
+        spark = TestSpark.local("DatasetJobsTest", 2);
     }
 
     @AfterAll

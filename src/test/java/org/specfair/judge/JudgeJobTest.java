@@ -1,5 +1,6 @@
 package org.specfair.judge;
 
+import org.specfair.spark.TestSpark;
 import org.specfair.tables.TableStore;
 import org.specfair.tables.Tables;
 
@@ -40,11 +41,7 @@ class JudgeJobTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("JudgeJobTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                .getOrCreate();
+        spark = TestSpark.local("JudgeJobTest", 2);
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package org.specfair.report;
 
+import org.specfair.spark.TestSpark;
 import org.specfair.aggregate.AggregateJob;
 import org.specfair.demo.SyntheticFixture;
 import org.specfair.demo.SyntheticTables;
@@ -33,11 +34,7 @@ class ReportJobTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("ReportJobTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                .getOrCreate();
+        spark = TestSpark.local("ReportJobTest", 2);
     }
 
     @AfterAll

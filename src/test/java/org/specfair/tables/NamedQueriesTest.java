@@ -1,5 +1,6 @@
 package org.specfair.tables;
 
+import org.specfair.spark.TestSpark;
 import org.specfair.cli.SpecFair;
 import org.specfair.demo.SyntheticFixture;
 import org.specfair.demo.SyntheticTables;
@@ -32,11 +33,7 @@ class NamedQueriesTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("NamedQueriesTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                .getOrCreate();
+        spark = TestSpark.local("NamedQueriesTest", 2);
         root = SyntheticFixture.aggregatedRoot(spark);
         List<String> views = TableViews.register(spark, root);
         assertEquals(List.of("checkpoints", "distributions", "drafts", "generations", "group_metrics", "judgments",
