@@ -29,7 +29,7 @@ export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
 # SPECFAIR_THREADS: PyTorch intra-op threads (default: PyTorch's, one per physical core).
 specfair_jvm_flags() {
   local root="$1"
-  echo "-Dai.djl.offline=true -Doffline=true -Dlog4j2.configurationFile=$root/conf/log4j2.xml -Xss4m" \
+  echo "--add-modules=jdk.incubator.vector -Dai.djl.offline=true -Doffline=true -Dlog4j2.configurationFile=$root/conf/log4j2.xml -Xss4m" \
        "${SPECFAIR_THREADS:+-Dai.djl.pytorch.num_threads=$SPECFAIR_THREADS}" \
        "--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED" \
        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED" \
@@ -101,7 +101,7 @@ specfair_submit_args() {
     echo "specfair: --gpus-per-executor needs --cluster-profile gpu" >&2; return 2
   fi
   printf '%s\n' --properties-file "$props" --files "$files" \
-    --driver-java-options "-Dlog4j2.configurationFile=$root/conf/log4j2.xml${driver_opts:+ $driver_opts}" "${out[@]}"
+    --driver-java-options "--add-modules=jdk.incubator.vector -Dlog4j2.configurationFile=$root/conf/log4j2.xml${driver_opts:+ $driver_opts}" "${out[@]}"
 }
 
 # Runs a Spark job class: embedded local mode, or spark-submit when SPARK_HOME is set and the master is not local.

@@ -76,6 +76,7 @@ public final class Trainer {
             throw new IllegalArgumentException("dataset '" + dataset + "': no training blocks");
         }
         this.model = model;
+        model.unfreeze(); // AdamW updates the weights in place: no packed inference copies may outlive that
         this.dataset = dataset;
         this.train = train;
         this.val = val;

@@ -31,6 +31,12 @@ public interface CausalLM extends AutoCloseable {
     /** Parameters with their Hugging Face names (for saving and for training). */
     List<Weights.Taken> parameters();
 
+    /**
+     * Training is about to change the weights in place: drops the packed CPU copies that few-row inference
+     * products read ({@link org.specfair.lm.nn.PackedWeights}) and makes none again for this model.
+     */
+    void unfreeze();
+
     default KvCache newCache(int rows) {
         return new KvCache(manager(), rows, config().numLayers());
     }

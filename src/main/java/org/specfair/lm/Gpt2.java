@@ -38,11 +38,11 @@ public final class Gpt2 extends TransformerLM {
             String p = "h." + i + ".";
             blocks[i] = new Block(
                     new LayerNorm(w.take(p + "ln_1.weight", d), w.take(p + "ln_1.bias", d), eps),
-                    new Linear(w.takeConv1D(p + "attn.c_attn.weight", d, 3 * d), w.take(p + "attn.c_attn.bias", 3 * d)),
-                    new Linear(w.takeConv1D(p + "attn.c_proj.weight", d, d), w.take(p + "attn.c_proj.bias", d)),
+                    new Linear(w.takeConv1D(p + "attn.c_attn.weight", d, 3 * d), w.take(p + "attn.c_attn.bias", 3 * d), packed),
+                    new Linear(w.takeConv1D(p + "attn.c_proj.weight", d, d), w.take(p + "attn.c_proj.bias", d), packed),
                     new LayerNorm(w.take(p + "ln_2.weight", d), w.take(p + "ln_2.bias", d), eps),
-                    new Linear(w.takeConv1D(p + "mlp.c_fc.weight", d, inner), w.take(p + "mlp.c_fc.bias", inner)),
-                    new Linear(w.takeConv1D(p + "mlp.c_proj.weight", inner, d), w.take(p + "mlp.c_proj.bias", d)));
+                    new Linear(w.takeConv1D(p + "mlp.c_fc.weight", d, inner), w.take(p + "mlp.c_fc.bias", inner), packed),
+                    new Linear(w.takeConv1D(p + "mlp.c_proj.weight", inner, d), w.take(p + "mlp.c_proj.bias", d), packed));
         }
         lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
         lmHead = w.lmHead("wte.weight", wte, c.tieWordEmbeddings(), c.vocabSize(), d);
@@ -66,6 +66,6 @@ public final class Gpt2 extends TransformerLM {
 
     @Override
     public NDArray head(NDArray hidden) {
-        return float32(new Linear(lmHead, null).apply(hidden));
+        return float32(new Linear(lmHead, null, packed).apply(hidden));
     }
 }

@@ -41,13 +41,13 @@ public final class GptNeo extends TransformerLM {
             String a = p + "attn.attention.";
             blocks[i] = new Block(
                     new LayerNorm(w.take(p + "ln_1.weight", d), w.take(p + "ln_1.bias", d), eps),
-                    new Linear(w.take(a + "q_proj.weight", d, d), null),
-                    new Linear(w.take(a + "k_proj.weight", d, d), null),
-                    new Linear(w.take(a + "v_proj.weight", d, d), null),
-                    new Linear(w.take(a + "out_proj.weight", d, d), w.take(a + "out_proj.bias", d)),
+                    new Linear(w.take(a + "q_proj.weight", d, d), null, packed),
+                    new Linear(w.take(a + "k_proj.weight", d, d), null, packed),
+                    new Linear(w.take(a + "v_proj.weight", d, d), null, packed),
+                    new Linear(w.take(a + "out_proj.weight", d, d), w.take(a + "out_proj.bias", d), packed),
                     new LayerNorm(w.take(p + "ln_2.weight", d), w.take(p + "ln_2.bias", d), eps),
-                    new Linear(w.take(p + "mlp.c_fc.weight", inner, d), w.take(p + "mlp.c_fc.bias", inner)),
-                    new Linear(w.take(p + "mlp.c_proj.weight", d, inner), w.take(p + "mlp.c_proj.bias", d)),
+                    new Linear(w.take(p + "mlp.c_fc.weight", inner, d), w.take(p + "mlp.c_fc.bias", inner), packed),
+                    new Linear(w.take(p + "mlp.c_proj.weight", d, inner), w.take(p + "mlp.c_proj.bias", d), packed),
                     c.localLayers()[i]);
         }
         lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
@@ -71,6 +71,6 @@ public final class GptNeo extends TransformerLM {
 
     @Override
     public NDArray head(NDArray hidden) {
-        return float32(new Linear(lmHead, null).apply(hidden));
+        return float32(new Linear(lmHead, null, packed).apply(hidden));
     }
 }

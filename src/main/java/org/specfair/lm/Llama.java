@@ -43,17 +43,17 @@ public final class Llama extends TransformerLM {
             String p = "layers." + i + ".";
             blocks[i] = new Block(
                     new RmsNorm(w.take(p + "input_layernorm.weight", d), eps),
-                    new Linear(w.take(p + "self_attn.q_proj.weight", d, d), null),
-                    new Linear(w.take(p + "self_attn.k_proj.weight", kv, d), null),
-                    new Linear(w.take(p + "self_attn.v_proj.weight", kv, d), null),
-                    new Linear(w.take(p + "self_attn.o_proj.weight", d, d), null),
+                    new Linear(w.take(p + "self_attn.q_proj.weight", d, d), null, packed),
+                    new Linear(w.take(p + "self_attn.k_proj.weight", kv, d), null, packed),
+                    new Linear(w.take(p + "self_attn.v_proj.weight", kv, d), null, packed),
+                    new Linear(w.take(p + "self_attn.o_proj.weight", d, d), null, packed),
                     new RmsNorm(w.take(p + "post_attention_layernorm.weight", d), eps),
-                    new Linear(w.take(p + "mlp.gate_proj.weight", inner, d), null),
-                    new Linear(w.take(p + "mlp.up_proj.weight", inner, d), null),
-                    new Linear(w.take(p + "mlp.down_proj.weight", d, inner), null));
+                    new Linear(w.take(p + "mlp.gate_proj.weight", inner, d), null, packed),
+                    new Linear(w.take(p + "mlp.up_proj.weight", inner, d), null, packed),
+                    new Linear(w.take(p + "mlp.down_proj.weight", d, inner), null, packed));
         }
         norm = new RmsNorm(w.take("norm.weight", d), eps);
-        lmHead = new Linear(w.lmHead("embed_tokens.weight", embed, c.tieWordEmbeddings(), c.vocabSize(), d), null);
+        lmHead = new Linear(w.lmHead("embed_tokens.weight", embed, c.tieWordEmbeddings(), c.vocabSize(), d), null, packed);
         invFreq = org.specfair.checkpoint.RopeScaling.inverseFrequencies(c.headDim(), c.ropeTheta(), c.ropeScaling());
         finishLoading(w);
     }

@@ -2,6 +2,8 @@ package org.specfair.lm;
 
 import org.specfair.checkpoint.ModelConfig;
 
+import org.specfair.lm.nn.PackedWeights;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -18,12 +20,15 @@ abstract class TransformerLM implements CausalLM {
     protected final ModelConfig c;
     private final NDManager manager;
     private final DataType dtype;
+    /** CPU float32 copies of the weight matrices for few-row products ({@link org.specfair.lm.nn.Linear}). */
+    protected final PackedWeights packed;
     private List<Weights.Taken> params;
 
     TransformerLM(ModelConfig c, NDManager manager, DataType dtype) {
         this.c = c;
         this.manager = manager;
         this.dtype = dtype;
+        this.packed = new PackedWeights(manager.getDevice(), dtype);
     }
 
     /** Call at the end of the constructor: fails on unused checkpoint tensors, records the parameters. */
@@ -60,6 +65,11 @@ abstract class TransformerLM implements CausalLM {
     @Override
     public List<Weights.Taken> parameters() {
         return params;
+    }
+
+    @Override
+    public void unfreeze() {
+        packed.unfreeze();
     }
 
     @Override

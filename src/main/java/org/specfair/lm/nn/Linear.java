@@ -38,7 +38,12 @@ import ai.djl.ndarray.types.Shape;
  * The price: MKL's one-row product is fastest on {@code [in, out]} data (a gpt2 layer's four products, 1 row:
  * 1.25 ms that way, 1.58 ms {@code [out, in]}), which GPT-2 pays now as GPT-Neo and LLaMA always did.
  */
-public record Linear(NDArray weight, NDArray bias) {
+public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
+    /** A product with torch's kernels only (no packed copy). */
+    public Linear(NDArray weight, NDArray bias) {
+        this(weight, bias, null);
+    }
+
     /** Up to this many rows a matrix bigger than the cache is applied as {@code W . x^T} (in blocks): at 16 it still beats linear for the head. */
     public static final int FEW_ROWS = 16;
     /**
@@ -69,6 +74,14 @@ public record Linear(NDArray weight, NDArray bias) {
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
         long rows = x.size() / in;
+        PackedMatrix p = packed == null || x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || x.hasGradient()
+                ? null : packed.forRows(weight, bias, rows);
+        if (p != null) {
+            float[] y = p.apply(x.toFloatArray(), (int) rows);
+            long[] shape = x.getShape().getShape().clone();
+            shape[shape.length - 1] = out;
+            return x.getManager().create(y, new Shape(shape));
+        }
         boolean padOne = fewRowForm && rows == 1 && out >= in && streamed(); // the head: 2 rows cost less than 1
         if (padOne || fewRowForm && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
             NDArray flat = x.reshape(rows, in);

@@ -1,0 +1,77 @@
+package org.specfair.lm.nn;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * One model's {@link PackedMatrix} copies of its weight matrices, made on first use: the CPU few-row path of
+ * {@link Linear}. A model gets them only when it runs on the CPU in float32 and the JVM has the Vector API module;
+ * otherwise (GPU, half precision, no module, {@code -Dspecfair.packed=false}) every product stays torch's.
+ *
+ * <p>The copies are a second, read-only copy of the weights in the Java heap (the size of the float32 checkpoint:
+ * budget it in {@code -Xmx} / {@code spark.executor.memory}). Finetuning changes weights in place, so a model that is
+ * about to be trained calls {@link #unfreeze()}: its copies are dropped and none are made again.
+ */
+public final class PackedWeights {
+    private static final Logger LOG = LogManager.getLogger(PackedWeights.class);
+    /** Products over more rows go to torch (prefill of longer prompts, big batches: GEMMs that MKL does well). */
+    public static final int MAX_ROWS = 16;
+    private static volatile boolean enabled = !"false".equals(System.getProperty("specfair.packed"));
+    private static volatile boolean warned;
+
+    private final boolean eligible;
+    private final Map<NDArray, PackedMatrix> packs = new IdentityHashMap<>();
+    private volatile boolean frozen = true;
+
+    /** For a model whose weights live on {@code device} as {@code dtype}. */
+    public PackedWeights(Device device, DataType dtype) {
+        boolean cpu32 = Device.Type.CPU.equals(device.getDeviceType()) && dtype == DataType.FLOAT32;
+        boolean module = PackedMatrix.available();
+        if (cpu32 && !module && !warned) {
+            warned = true;
+            LOG.warn("the JVM lacks --add-modules jdk.incubator.vector: CPU few-row products use torch's sgemm"
+                    + " (a speculative verify pass then costs ~1.3-2.5 decode steps instead of ~1)");
+        }
+        this.eligible = cpu32 && module;
+    }
+
+    /** Turns packed products on or off for every model (benchmarks compare both in one run; default on). */
+    public static void use(boolean on) {
+        enabled = on;
+    }
+
+    /** The weights are about to change in place (training): drop the copies and make none again. */
+    public synchronized void unfreeze() {
+        frozen = false;
+        packs.clear();
+    }
+
+    /** The packed copy of {@code weight} (with {@code bias}, may be null) for a product over {@code rows} rows, or null to use torch. */
+    PackedMatrix forRows(NDArray weight, NDArray bias, long rows) {
+        if (!eligible || !frozen || !enabled || rows > MAX_ROWS) {
+            return null;
+        }
+        synchronized (this) {
+            if (!frozen) {
+                return null;
+            }
+            return packs.computeIfAbsent(weight, w -> pack(w, bias));
+        }
+    }
+
+    private static PackedMatrix pack(NDArray weight, NDArray bias) {
+        int out = Math.toIntExact(weight.getShape().get(0));
+        int in = Math.toIntExact(weight.getShape().get(1));
+        int threads = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        PackedMatrix p = new PackedMatrix(weight.toFloatArray(), bias == null ? null : bias.toFloatArray(), out, in, threads);
+        PackedMatrix.warmUp();
+        return p;
+    }
+}
