@@ -74,7 +74,7 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
         long rows = x.size() / in;
-        PackedMatrix p = packed == null || x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || x.hasGradient()
+        PackedMatrix p = packed == null || x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || x.hasGradient() || weight.hasGradient()
                 ? null : packed.forRows(weight, bias, rows);
         if (p != null) {
             float[] y = p.apply(x.toFloatArray(), (int) rows);
