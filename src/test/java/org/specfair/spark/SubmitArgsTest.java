@@ -41,7 +41,7 @@ class SubmitArgsTest {
         assertTrue(r.args().contains("spark.executor.resource.gpu.amount=2"), r.args().toString());
         assertTrue(r.args().contains("spark.task.cpus=8"), "16 cores / 2 GPUs: " + r.args());
         assertEquals("40g", after(r.args(), "--executor-memory"));
-        assertEquals("-Dlog4j2.configurationFile=" + ROOT + "/conf/log4j2.xml", after(r.args(), "--driver-java-options"));
+        assertEquals("--add-modules=jdk.incubator.vector -Dlog4j2.configurationFile=" + ROOT + "/conf/log4j2.xml", after(r.args(), "--driver-java-options"));
     }
 
     @Test

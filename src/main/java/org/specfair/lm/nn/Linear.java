@@ -9,12 +9,22 @@ import ai.djl.ndarray.types.Shape;
  * y = x W^T + b with W stored {@code [out, in]} (nn.Linear's layout; Conv1D weights are transposed at load).
  *
  * <p>A pass over a few rows (a verify pass of k + 1 tokens, a batch-8 decode step) should cost about what one row
- * costs: each weight is read once from memory whatever the row count. torch's {@code linear} does not manage that
- * on CPU: for 2-16 rows its sgemm (W transposed, the rows as the narrow side) streams a wide weight several times
- * ({@code jobs/bench ops}, 2-core EPYC, MKL: the 50257x768 LM head costs 9.7 ms for 1 row but 23 ms for 2 and 36 ms
- * for 3). The same product written as {@code W . x^T} (W untransposed, the rows as columns; the result transposed
- * back) reads W once per 4 rows: 8-13 ms for 2-6 rows, 17 ms for 8. Rule (fixed: the measurement holds for every
- * wide or square matrix of the gpt2 / gpt-neo shapes):
+ * costs: each weight is read once from memory whatever the row count. Three paths, first match wins:
+ * <ol>
+ *   <li><b>Packed</b> (CPU, float32, up to {@link PackedWeights#MAX_ROWS} rows, no gradient): the model's
+ *       {@link PackedMatrix} copy of W, a Java Vector API kernel that reads each weight once for four rows and keeps
+ *       the partial sums in registers. It also makes a row's result independent of the other rows in the call.</li>
+ *   <li><b>Few-row torch form</b> (no packed copy: GPU, half precision, a JVM without the Vector API module, or a
+ *       {@code Linear} built without one): the rule below, which steers MKL to its better kernel.</li>
+ *   <li>torch's {@code linear}.</li>
+ * </ol>
+ *
+ * <p>Why the few-row torch form exists: torch's {@code linear} on CPU, for 2-16 rows, runs an sgemm (W transposed,
+ * the rows as the narrow side) that streams a wide weight several times ({@code jobs/bench ops}, 2-core EPYC, MKL:
+ * the 50257x768 LM head costs 9.7 ms for 1 row but 23 ms for 2 and 36 ms for 3). The same product written as
+ * {@code W . x^T} (W untransposed, the rows as columns; the result transposed back) reads W once per 4 rows: 8-13 ms
+ * for 2-6 rows, 17 ms for 8. Rule (fixed: the measurement holds for every wide or square matrix of the gpt2 /
+ * gpt-neo shapes):
  * <ul>
  *   <li>2-8 rows through a weight with out >= in (head, fused q/k/v, MLP up, d x d projections): {@code W . x^T};</li>
  *   <li>9-16 rows: the same in blocks of 8, through a matrix bigger than the last-level cache only (the head);</li>
