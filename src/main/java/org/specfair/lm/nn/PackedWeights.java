@@ -62,7 +62,7 @@ public final class PackedWeights {
             if (!frozen) {
                 return null;
             }
-            return packs.computeIfAbsent(weight, w -> pack(w, bias));
+            return PackedMatrix.warmUp() ? packs.computeIfAbsent(weight, w -> pack(w, bias)) : null;
         }
     }
 
@@ -70,8 +70,6 @@ public final class PackedWeights {
         int out = Math.toIntExact(weight.getShape().get(0));
         int in = Math.toIntExact(weight.getShape().get(1));
         int threads = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
-        PackedMatrix p = new PackedMatrix(weight.toFloatArray(), bias == null ? null : bias.toFloatArray(), out, in, threads);
-        PackedMatrix.warmUp();
-        return p;
+        return new PackedMatrix(weight.toFloatArray(), bias == null ? null : bias.toFloatArray(), out, in, threads);
     }
 }

@@ -52,6 +52,7 @@ class PackedMatrixTest {
     void theVectorModuleIsInTheTestJvm() {
         // Without it every packed test below would test nothing: the pom's argLine must keep --add-modules.
         assertTrue(PackedMatrix.available(), "run with --add-modules=jdk.incubator.vector");
+        assertTrue(PackedMatrix.warmUp(), "the kernels were not JIT-compiled: " + PackedMatrix.warmGflops() + " GFLOP/s");
     }
 
     @Test
