@@ -90,7 +90,12 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
             float[] y = p.apply(x.toFloatArray(), (int) rows);
             long[] shape = x.getShape().getShape().clone();
             shape[shape.length - 1] = out;
-            return x.getManager().create(y, new Shape(shape));
+            // DJL wraps Java data with from_blob over a direct buffer that only this first array object keeps
+            // alive; a view of it kept past the pass (a split, a slice of the logits) would read freed memory
+            // after a GC. A clone owns its memory in torch, as every other op's result does.
+            try (NDArray wrapped = x.getManager().create(y, new Shape(shape))) {
+                return wrapped.duplicate();
+            }
         }
         boolean padOne = fewRowForm && rows == 1 && out >= in && streamed(); // the head: 2 rows cost less than 1
         if (padOne || fewRowForm && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {

@@ -147,7 +147,7 @@ public final class PackedMatrix {
             fast = gflops > MIN_GFLOPS;
             Logger log = LogManager.getLogger(PackedMatrix.class);
             if (fast) {
-                log.debug("packed kernels compiled in {} ms ({} float lanes, {} GFLOP/s on a cached matrix)",
+                log.info("CPU few-row products: packed Vector API kernels, compiled in {} ms ({} float lanes, {} GFLOP/s cached)",
                         (System.nanoTime() - t0) / 1_000_000, L, Math.round(gflops));
             } else {
                 log.warn("the packed CPU kernels did not get compiled by the JIT ({} GFLOP/s after warm-up):"

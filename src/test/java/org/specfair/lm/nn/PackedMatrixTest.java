@@ -174,4 +174,36 @@ class PackedMatrixTest {
             assertArrayEquals(m.ones(new Shape(8, 4)).toFloatArray(), w.getGradient().toFloatArray(), 0f);
         }
     }
+
+    /**
+     * DJL makes an array from Java data with {@code from_blob} over a direct buffer that only the first Java array
+     * object keeps alive: a view of it (a split, a reshape) that outlives that object reads freed memory after a GC.
+     * The packed product's result must own its memory, as torch's results do.
+     */
+    @Test
+    void theResultOwnsItsMemoryAfterItsScopeCloses() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            PackedWeights packs = new PackedWeights(Device.cpu(), DataType.FLOAT32);
+            NDArray w = m.randomNormal(0, 1, new Shape(4096, 64), DataType.FLOAT32);
+            NDArray x = m.randomNormal(0, 1, new Shape(2, 64), DataType.FLOAT32);
+            float[] want = new Linear(w, null).apply(x).get("1").toFloatArray();
+            NDArray kept;
+            try (NDManager scope = m.newSubManager()) {
+                NDArray y = new Linear(w, null, packs).apply(scope.create(x.toFloatArray(), x.getShape()));
+                kept = y.get("1"); // a view of the result's storage
+                kept.attach(m);
+            }
+            for (int round = 0; round < 5; round++) {
+                System.gc();
+                java.nio.ByteBuffer[] churn = new java.nio.ByteBuffer[64];
+                for (int i = 0; i < churn.length; i++) {
+                    churn[i] = java.nio.ByteBuffer.allocateDirect(4096 * 4 * 2);
+                    while (churn[i].hasRemaining()) {
+                        churn[i].put((byte) 0x7f);
+                    }
+                }
+            }
+            assertArrayEquals(want, kept.toFloatArray(), 1e-4f);
+        }
+    }
 }
