@@ -514,8 +514,8 @@ public final class EngineBench {
                     }
                 }
             }
-        } finally {
-            PackedWeights.use(true);
+        } finally { // the defaults: packed unless -Dspecfair.packed=false, few-row form on
+            PackedWeights.use(!"false".equals(System.getProperty("specfair.packed")));
             Linear.useFewRowForm(true);
         }
         System.out.println("few-row passes (median ms; torch's linear everywhere, the torch-only few-row form and the packed kernel,"
