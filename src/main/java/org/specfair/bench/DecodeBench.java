@@ -53,8 +53,10 @@ public final class DecodeBench {
             hfPolicies(mainCfg, keep, noise, embeddingStd, device, dtype, quick);
             return;
         }
-        System.out.printf(Locale.ROOT, "decode bench: main %s shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens, %s %s, load average %s%n",
-                shapes, embeddingStd, keep, noise, k, newTokens, device, dtype, OpsBench.loadAverage());
+        System.out.printf(Locale.ROOT, "decode bench: main %s shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens, %s %s, packed kernel %s, load average %s%n",
+                shapes, embeddingStd, keep, noise, k, newTokens, device, dtype,
+                OpsBench.packedKernel(Models.parseDevice(device), Models.parseDtype(dtype, Models.parseDevice(device), null)),
+                OpsBench.loadAverage());
         try (CausalLM main = Models.build(mainCfg, new RandomWeights(1, 0.02, embeddingStd), device, dtype);
              CausalLM assistant = Models.build(mainCfg.withLayers(keep), new DerivedWeights(main, keep, noise, 2), device, dtype)) {
             List<DecodeRequest> single = prompts(prompts1, 12, mainCfg.vocabSize(), 5);
@@ -64,7 +66,7 @@ public final class DecodeBench {
             Decoder draftOnlyDecoder = new Decoder(main, assistant, base.withMode(Mode.ASSISTANT_ONLY));
             Decoder specDecoder = new Decoder(main, assistant, base);
             // Leviathan et al.'s model assumes verifying k + 1 tokens costs one decode step: it should hold at
-            // k = 2 and at --k (default 4), where nn.Linear's few-row form reads each weight once for up to 16 rows.
+            // k = 2 and at --k (default 4), where nn.Linear's packed kernel reads each weight once for up to 16 rows.
             int kModel = 2;
             Decoder specModelDecoder = k == kModel ? specDecoder : new Decoder(main, assistant, base.withSchedule(Schedule.CONSTANT, kModel));
 

@@ -4,6 +4,9 @@ import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.KvCache;
 import org.specfair.lm.Models;
+import org.specfair.lm.nn.Linear;
+import org.specfair.lm.nn.PackedMatrix;
+import org.specfair.lm.nn.PackedWeights;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -30,8 +33,14 @@ import java.util.SplittableRandom;
  * skew the ratio. With {@code --peak-gbps} (the memory's data-sheet bandwidth, e.g. an H200's HBM) it also
  * prints each step's ratio to that floor: weight bytes / peak bandwidth.
  *
+ * <p>The bandwidth term is measured twice: torch's GEMV ({@code gemv_gbps}) and the engine's packed kernel at one row
+ * ({@code packed_gbps}, CPU float32 only), and so is the FLOP rate (torch's GEMM, {@code gemm_gflops}, and the packed
+ * kernel over 1024 rows, {@code packed_gflops}). Ratios are printed against torch's terms (the keys without suffix),
+ * the packed kernel's ({@code _packed}) and the faster of each ({@code _fastest}): the honest floor, against which
+ * the targets are judged.
+ *
  * <p>Then the per-op table of {@link OpsBench} for the model's matrix shapes (rows 1-16, each call form and
- * what the engine's {@link org.specfair.lm.nn.Linear} does), unless {@code --no-ops}.
+ * what the engine's {@link Linear} does), unless {@code --no-ops}.
  *
  * <p>Prints aligned human-readable lines, then one line of JSON with every figure. All times are
  * medians over timed iterations that follow warm-up iterations. A cached decode step at batch 1
@@ -42,7 +51,7 @@ public final class EngineBench {
     static final double TARGET_RATIO = 3.0;
     static final double TARGET_BATCH1 = 1.4;
     static final double TARGET_BATCH8 = 1.6;
-    static final int[] OPS_ROWS = {1, 2, 3, 4, 5, 8, 16};
+    static final int[] OPS_ROWS = {1, 2, 3, 4, 5, 8, 12, 16};
     static final int[] CONTEXTS = {16, 256};
 
     /** gpt-neo-125M: vocab 50257, d 768, 12 layers of 12 heads alternating global/local (window 256), 2048 positions. */
@@ -146,6 +155,21 @@ public final class EngineBench {
         double inOutGbps = gemvGbpsInOut(config.vocabSize(), config.hiddenSize(), plan, dev, type);
         line("  same, weight stored [in, out]", inOutGbps, "GB/s     (x.Wt; would need a second copy of every weight)");
         json.put("gemv_gbps_in_out_layout", round(inOutGbps));
+        // The engine's own products (the packed kernel) may stream and multiply faster than torch's: a floor is what
+        // the machine can do, so the honest roofline takes the faster of each term, and every ratio is given against
+        // torch's terms, the packed kernel's and that fastest pair.
+        String packedState = OpsBench.packedKernel(dev, type);
+        json.put("packed_kernel", packedState);
+        Terms packed = new Terms(packedGflops(1024, plan, dev, type),
+                packedGbps(config.vocabSize(), config.hiddenSize(), plan, dev, type));
+        if (packed.gbps() > 0) {
+            line("  GEMM 1024^3, packed kernel", packed.gflops(), "GFLOP/s  (Java Vector API, 1024 rows)");
+            line("  " + gemvName + ", packed kernel", packed.gbps(), "GB/s     (the engine's one-row product)");
+        } else {
+            line("  packed kernel", packedState, "");
+        }
+        json.put("packed_gflops", round(packed.gflops()));
+        json.put("packed_gbps", round(packed.gbps()));
 
         long t0 = System.nanoTime();
         try (CausalLM model = Models.random(config, 1, setup.device(), setup.dtype())) {
@@ -164,19 +188,26 @@ public final class EngineBench {
             Map<String, Object> cached = new LinkedHashMap<>();
             Map<String, Object> full = new LinkedHashMap<>();
             Map<String, Object> ratios = new LinkedHashMap<>();
+            Map<String, Object> ratiosPacked = new LinkedHashMap<>();
+            Map<String, Object> ratiosFastest = new LinkedHashMap<>();
             for (int context : CONTEXTS) {
-                gemvGbps = gemvGbps(config.vocabSize(), config.hiddenSize(), plan, dev, type); // next to the step it divides
+                // both bandwidths next to the step they divide
+                Terms torch = new Terms(gemmGflops, gemvGbps(config.vocabSize(), config.hiddenSize(), plan, dev, type));
+                packed = packed.withGbps(packedGbps(config.vocabSize(), config.hiddenSize(), plan, dev, type));
                 double stepMs = cachedStepMs(model, 1, context, plan);
                 double midContext = plan.midContext(context);
-                double roofMs = cost.rooflineMs(1, midContext, gemmGflops, gemvGbps);
+                double roofMs = cost.rooflineMs(1, midContext, torch);
                 double gflops = cost.flops(1, midContext) / (stepMs * 1e6);
                 line("cached decode, batch 1, context " + context, stepMs, String.format(Locale.ROOT,
                         "ms/token  (%.1f GFLOP/s; roofline %.1f ms; %.2fx roofline)", gflops, roofMs, stepMs / roofMs));
-                cached.put(String.valueOf(context), round(stepMs));
-                ratios.put(String.valueOf(context), round(stepMs / roofMs));
+                String key = String.valueOf(context);
+                cached.put(key, round(stepMs));
+                ratios.put(key, round(stepMs / roofMs));
                 json.put("cached_step_gflops_ctx" + context, round(gflops));
                 json.put("roofline_ms_ctx" + context, round(roofMs));
-                json.put("gemv_gbps_ctx" + context, round(gemvGbps));
+                json.put("gemv_gbps_ctx" + context, round(torch.gbps()));
+                json.put("packed_gbps_ctx" + context, round(packed.gbps()));
+                ratiosFastest.put(key, round(otherRooflines(cost, 1, midContext, stepMs, torch, packed, ratiosPacked, key)));
                 floorLine(setup, cost, "batch 1, context " + context, stepMs, json);
             }
             for (int context : CONTEXTS) {
@@ -187,34 +218,48 @@ public final class EngineBench {
             json.put("cached_ms_per_token", cached);
             json.put("full_recompute_ms_per_token", full);
             json.put("cached_roofline_ratio", ratios);
+            json.put("cached_roofline_ratio_packed", ratiosPacked);
+            json.put("cached_roofline_ratio_fastest", ratiosFastest);
 
             // (c) batching: same weights read once per step for 8 rows.
             double b1 = 1000.0 / (Double) cached.get(String.valueOf(CONTEXTS[0]));
-            gemvGbps = gemvGbps(config.vocabSize(), config.hiddenSize(), plan, dev, type);
+            Terms torch = new Terms(gemmGflops, gemvGbps(config.vocabSize(), config.hiddenSize(), plan, dev, type));
+            packed = packed.withGbps(packedGbps(config.vocabSize(), config.hiddenSize(), plan, dev, type));
             double b8Ms = cachedStepMs(model, 8, CONTEXTS[0], plan);
             double b8 = 8000.0 / b8Ms;
-            double roof8 = cost.rooflineMs(8, plan.midContext(CONTEXTS[0]), gemmGflops, gemvGbps);
+            double roof8 = cost.rooflineMs(8, plan.midContext(CONTEXTS[0]), torch);
             line("cached decode, batch 1, context " + CONTEXTS[0], b1, "tokens/s");
             line("cached decode, batch 8, context " + CONTEXTS[0], b8, String.format(Locale.ROOT,
                     "tokens/s  (%.1f ms/step; %.2fx roofline)", b8Ms, b8Ms / roof8));
+            Map<String, Object> batch8Packed = new LinkedHashMap<>();
+            double b8Fastest = otherRooflines(cost, 8, plan.midContext(CONTEXTS[0]), b8Ms, torch, packed, batch8Packed, "8");
             json.put("batch1_tokens_per_s", round(b1));
             json.put("batch8_tokens_per_s", round(b8));
             json.put("batch8_roofline_ratio", round(b8Ms / roof8));
-            json.put("gemv_gbps_batch8", round(gemvGbps));
+            json.put("batch8_roofline_ratio_packed", batch8Packed.getOrDefault("8", 0.0));
+            json.put("batch8_roofline_ratio_fastest", round(b8Fastest));
+            json.put("gemv_gbps_batch8", round(torch.gbps()));
+            json.put("packed_gbps_batch8", round(packed.gbps()));
             floorLine(setup, cost, "batch 8, context " + CONTEXTS[0], b8Ms, json);
 
-            double worst = ratios.values().stream().mapToDouble(v -> (Double) v).max().orElseThrow();
+            // The targets are judged against the honest floor: the faster of the measured terms.
+            double worst = ratiosFastest.values().stream().mapToDouble(v -> (Double) v).max().orElseThrow();
+            double worstTorch = ratios.values().stream().mapToDouble(v -> (Double) v).max().orElseThrow();
             json.put("target_ratio", TARGET_RATIO);
             json.put("meets_target", worst <= TARGET_RATIO);
-            line("worst cached batch-1 step / roofline", worst, "x  (target <= " + TARGET_BATCH1 + "; was <= " + TARGET_RATIO + ")");
-            line("batch-8 step / roofline", b8Ms / roof8, "x  (target <= " + TARGET_BATCH8 + ")");
+            String floor = packed.gbps() > 0 ? "the fastest terms" : "torch's terms";
+            line("worst cached batch-1 step / roofline", worst, String.format(Locale.ROOT,
+                    "x  against %s (target <= %s; was <= %s); against torch's %.2fx", floor, TARGET_BATCH1, TARGET_RATIO, worstTorch));
+            line("batch-8 step / roofline", b8Fastest, String.format(Locale.ROOT,
+                    "x  against %s (target <= %s); against torch's %.2fx", floor, TARGET_BATCH8, b8Ms / roof8));
             json.put("meets_batch1_target", worst <= TARGET_BATCH1);
-            json.put("meets_batch8_target", b8Ms / roof8 <= TARGET_BATCH8);
+            json.put("meets_batch8_target", b8Fastest <= TARGET_BATCH8);
             json.put("few_row_passes", fewRowPasses(model, plan));
         }
         if (setup.ops()) {
             System.out.println("per-op table: ms per product (median), rows M = " + Arrays.toString(OPS_ROWS)
-                    + "; 'engine' is what the model's Linear does");
+                    + "; 'engine' is what the model's Linear does (packed kernel " + OpsBench.packedKernel(dev, type)
+                    + "), 'packed' the kernel itself, 'few-row' the torch-only rule");
             json.put("ops", OpsBench.table(OpsBench.opsOf(config), dev, type, OPS_ROWS, plan.warmup, plan.iters));
         }
         json.put("wall_s", round((System.nanoTime() - start) / 1e9));
@@ -222,6 +267,39 @@ public final class EngineBench {
     }
 
     // ---- the roofline's terms ----
+
+    /** A roofline's two terms as measured: a FLOP rate and a weight-read bandwidth (0: not measured). */
+    record Terms(double gflops, double gbps) {
+        Terms withGbps(double measured) {
+            return new Terms(gflops, measured);
+        }
+
+        /** The faster of each term: the floor no kernel measured here beats. */
+        Terms fastest(Terms other) {
+            return new Terms(Math.max(gflops, other.gflops), Math.max(gbps, other.gbps));
+        }
+    }
+
+    /**
+     * Prints a step's ratio to the packed kernel's roofline and to the fastest terms' one (when the kernel is on),
+     * puts the first under {@code key} in {@code packedRatios}; returns the ratio to the fastest terms' roofline
+     * (torch's roofline when the kernel is off).
+     */
+    private static double otherRooflines(StepCost cost, int batch, double midContext, double stepMs, Terms torch, Terms packed,
+                                         Map<String, Object> packedRatios, String key) {
+        Terms fastest = torch.fastest(packed);
+        double fastestMs = cost.rooflineMs(batch, midContext, fastest);
+        if (packed.gbps() > 0) {
+            double packedMs = cost.rooflineMs(batch, midContext, packed);
+            line("  against the packed kernel's roofline", stepMs / packedMs, String.format(Locale.ROOT,
+                    "x  (%.1f ms: %.0f GFLOP/s, %.1f GB/s)", packedMs, packed.gflops(), packed.gbps()));
+            line("  against the fastest terms' roofline", stepMs / fastestMs, String.format(Locale.ROOT,
+                    "x  (%.1f ms: %.0f GFLOP/s, %.1f GB/s; torch's GEMV %.1f GB/s)", fastestMs, fastest.gflops(),
+                    fastest.gbps(), torch.gbps()));
+            packedRatios.put(key, round(stepMs / packedMs));
+        }
+        return stepMs / fastestMs;
+    }
 
     /** FLOP rate of a plain square float32 matmul. */
     static double gemmGflops(int n, Plan plan) {
@@ -238,7 +316,7 @@ public final class EngineBench {
         }
     }
 
-    /** Weight bytes per second of a matrix-vector product, through the same Linear op as the LM head. */
+    /** Weight bytes per second of a matrix-vector product through torch's linear (the LM head's op where the packed kernel is off). */
     static double gemvGbps(int rows, int cols, Plan plan, Device device, DataType type) {
         try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
             NDArray w = m.randomNormal(new Shape(rows, cols)).toType(type, false);
@@ -246,6 +324,59 @@ public final class EngineBench {
             double sec = median(plan.warmup, plan.iters, () -> finish(ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()));
             return (type == DataType.FLOAT32 ? 4.0 : 2.0) * rows * cols / sec / 1e9;
         }
+    }
+
+    /**
+     * Weight bytes per second of the engine's one-row product through the packed kernel ({@link PackedMatrix}, as
+     * the model's {@link Linear} runs it, NDArray copies in and out included), over a
+     * {@code [rows, cols]} matrix bigger than the last-level cache; 0 where the kernel is off (GPU, half precision,
+     * no Vector API module). Packing happens before the timing.
+     */
+    static double packedGbps(int rows, int cols, Plan plan, Device device, DataType type) {
+        if (!OpsBench.packedKernel(device, type).startsWith("on")) {
+            return 0;
+        }
+        try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
+            NDArray w = m.randomNormal(new Shape(rows, cols)).toType(type, false);
+            NDArray x = m.randomNormal(new Shape(1, cols)).toType(type, false);
+            Linear head = new Linear(w, null, new PackedWeights(device, type));
+            finish(head.apply(x)); // packs the copy
+            // More warm-up than torch's GEMV: until the JIT has compiled the kernel for this shape, a product is 2x slower.
+            double sec = median(Math.max(plan.warmup, 20), plan.iters, () -> finish(head.apply(x)));
+            return 4.0 * rows * cols / sec / 1e9;
+        }
+    }
+
+    /**
+     * FLOP rate of the packed kernel ({@link PackedMatrix}, called directly: the engine hands more than
+     * {@link PackedWeights#MAX_ROWS} rows to torch) over {@code n} rows of a square {@code n x n} float32 matrix, the
+     * shape {@link #gemmGflops} times; 0 where the kernel is off.
+     */
+    static double packedGflops(int n, Plan plan, Device device, DataType type) {
+        if (!OpsBench.packedKernel(device, type).startsWith("on")) {
+            return 0;
+        }
+        SplittableRandom rnd = new SplittableRandom(n);
+        float[] w = new float[n * n];
+        float[] x = new float[n * n];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian();
+            x[i] = (float) rnd.nextGaussian();
+        }
+        PackedMatrix m = new PackedMatrix(w, null, n, n, OpsBench.torchThreads());
+        float[][] y = new float[1][];
+        double sec = median(Math.max(plan.warmup, 10), plan.iters, () -> y[0] = m.apply(x, n));
+        // A rate near the cores' peak is only worth printing if the products are right: check two of them.
+        for (int at : new int[] {0, n * n - 1}) {
+            double dot = 0;
+            for (int i = 0; i < n; i++) {
+                dot += (double) x[at / n * n + i] * w[at % n * n + i];
+            }
+            if (Math.abs(y[0][at] - dot) > 1e-3 * Math.sqrt(n)) {
+                throw new IllegalStateException("packed kernel: y[" + at + "] = " + y[0][at] + ", expected " + dot);
+            }
+        }
+        return 2.0 * n * n * n / sec / 1e9;
     }
 
     /** As {@link #gemvGbps}, with the weight held as a contiguous {@code [in, out]} matrix: x . Wt. */
@@ -320,9 +451,13 @@ public final class EngineBench {
         double rooflineMs(int batch, double context, double gemmGflops, double gemvGbps) {
             return Math.max(flops(batch, context) / (gemmGflops * 1e6), bytes(batch, context) / (gemvGbps * 1e6));
         }
+
+        double rooflineMs(int batch, double context, Terms terms) {
+            return rooflineMs(batch, context, terms.gflops(), terms.gbps());
+        }
     }
 
-    // ---- few-row passes: the engine's Linear against torch's linear, in turns ----
+    // ---- few-row passes: torch's linear, the torch-only few-row form and the packed kernel, in turns ----
 
     /** A pass shape: rows x tokens fed after a context (0: a fresh prefill without the head). */
     record Pass(String name, int batch, int tokens, int context) {}
@@ -335,48 +470,84 @@ public final class EngineBench {
             new Pass("decode step, batch 8", 8, 1, 16),
             new Pass("decode step, batch 16", 16, 1, 16));
 
+    /** How the model's products run: the switches of {@link PackedWeights} and {@link Linear}. */
+    enum ProductForm {
+        LINEAR("linear", false, false),
+        FEW_ROW("few-row", false, true),
+        PACKED("packed", true, true);
+
+        final String label;
+        final boolean packed;
+        final boolean fewRow;
+
+        ProductForm(String label, boolean packed, boolean fewRow) {
+            this.label = label;
+            this.packed = packed;
+            this.fewRow = fewRow;
+        }
+
+        void select() {
+            PackedWeights.use(packed);
+            Linear.useFewRowForm(fewRow);
+        }
+    }
+
     /**
-     * Median ms of each pass with the engine's few-row form and with torch's linear everywhere, the two taking
-     * turns pass by pass, so a slow spell of a shared machine hits both; verify passes also in decode steps.
+     * Median ms of each pass in three forms taking turns pass by pass (so a slow spell of a shared machine hits all
+     * alike): torch's linear everywhere, the torch-only few-row form ({@code W . x^T}) and the packed kernel (the
+     * engine's default; with the kernel unavailable it falls back to the few-row form). Each pass also in decode
+     * steps: / the same form's median batch-1 step. JSON: {@code engine_*} is the default (packed) form.
      */
     static Map<String, Object> fewRowPasses(CausalLM model, Plan plan) {
         int reps = plan.iters;
-        double[][][] ms = new double[2][PASSES.size()][reps];
+        ProductForm[] forms = ProductForm.values();
+        double[][][] ms = new double[forms.length][PASSES.size()][reps];
         try (NDManager scope = model.manager().newSubManager()) {
             for (int rep = -plan.warmup; rep < reps; rep++) {
                 for (int p = 0; p < PASSES.size(); p++) {
-                    for (int form = 0; form < 2; form++) {
-                        org.specfair.lm.nn.Linear.useFewRowForm(form == 1);
+                    for (int f = 0; f < forms.length; f++) {
+                        forms[f].select();
                         double t = passMs(model, scope, PASSES.get(p));
                         if (rep >= 0) {
-                            ms[form][p][rep] = t;
+                            ms[f][p][rep] = t;
                         }
                     }
                 }
             }
-        } finally {
-            org.specfair.lm.nn.Linear.useFewRowForm(true);
+        } finally { // the defaults: packed unless -Dspecfair.packed=false, few-row form on
+            PackedWeights.use(!"false".equals(System.getProperty("specfair.packed")));
+            Linear.useFewRowForm(true);
         }
-        System.out.println("few-row passes (median ms; torch's linear everywhere vs the engine's form, in turns; 'steps' = / the same"
-                + " form's median batch-1 decode step: the engine pads one row to two through the LM head)");
+        System.out.println("few-row passes (median ms; torch's linear everywhere, the torch-only few-row form and the packed kernel,"
+                + " in turns; 'steps' = / the same form's median batch-1 decode step; packed kernel "
+                + OpsBench.packedKernel(model.manager().getDevice(), model.dtype()) + ")");
         Map<String, Object> out = new LinkedHashMap<>();
-        double[] step = new double[2];
-        for (int form = 0; form < 2; form++) {
-            double[] s = ms[form][0].clone();
-            Arrays.sort(s);
-            step[form] = s[reps / 2];
-        }
-        for (int p = 0; p < PASSES.size(); p++) {
-            double[] med = new double[2];
-            for (int form = 0; form < 2; form++) {
-                Arrays.sort(ms[form][p]);
-                med[form] = ms[form][p][reps / 2];
+        double[][] med = new double[forms.length][PASSES.size()];
+        for (int f = 0; f < forms.length; f++) {
+            for (int p = 0; p < PASSES.size(); p++) {
+                Arrays.sort(ms[f][p]);
+                med[f][p] = ms[f][p][reps / 2];
             }
-            Pass pass = PASSES.get(p);
-            System.out.printf(Locale.ROOT, "  %-28s linear %8.2f ms (%5.2f steps)   engine %8.2f ms (%5.2f steps)   %.2fx faster%n",
-                    pass.name(), med[0], med[0] / step[0], med[1], med[1] / step[1], med[0] / med[1]);
-            out.put(pass.name().replace(", ", "_").replace(' ', '_'),
-                    Map.of("linear_ms", round(med[0]), "engine_ms", round(med[1]), "engine_steps", round(med[1] / step[1])));
+        }
+        int lin = ProductForm.LINEAR.ordinal();
+        int few = ProductForm.FEW_ROW.ordinal();
+        int pk = ProductForm.PACKED.ordinal();
+        for (int p = 0; p < PASSES.size(); p++) {
+            StringBuilder ln = new StringBuilder(String.format(Locale.ROOT, "  %-28s", PASSES.get(p).name()));
+            Map<String, Object> pass = new LinkedHashMap<>();
+            for (int f = 0; f < forms.length; f++) {
+                double steps = med[f][p] / med[f][0];
+                ln.append(String.format(Locale.ROOT, " %s %8.2f ms (%5.2f steps) ", forms[f].label, med[f][p], steps));
+                String key = forms[f].label.replace('-', '_');
+                pass.put(key + "_ms", round(med[f][p]));
+                pass.put(key + "_steps", round(steps));
+            }
+            ln.append(String.format(Locale.ROOT, "  packed %.2fx faster than linear, %.2fx than few-row",
+                    med[lin][p] / med[pk][p], med[few][p] / med[pk][p]));
+            System.out.println(ln);
+            pass.put("engine_ms", round(med[pk][p]));
+            pass.put("engine_steps", round(med[pk][p] / med[pk][0]));
+            out.put(PASSES.get(p).name().replace(", ", "_").replace(' ', '_'), pass);
         }
         return out;
     }

@@ -2,6 +2,8 @@ package org.specfair.bench;
 
 import org.specfair.checkpoint.ModelConfig;
 import org.specfair.lm.nn.Linear;
+import org.specfair.lm.nn.PackedMatrix;
+import org.specfair.lm.nn.PackedWeights;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -26,7 +28,13 @@ import java.util.function.Function;
  * Prints ms per product (median of repeats) and the ratio to the same form at M = 1. All forms of one shape and
  * row count are timed in turns, repeat by repeat, so a slow spell of this shared machine hits them alike.
  *
- * <p>Forms: {@code engine} (what the model's {@link Linear} does), {@code linear} (W stored {@code [out, in]}, torch's linear: sgemm with W transposed), {@code x.Wt}
+ * <p>Forms: {@code engine} (what the model's {@link Linear} does: the packed kernel where it applies, else the
+ * few-row rule), {@code packed} (the Java Vector API kernel of {@link PackedMatrix}, only on the CPU in float32 with
+ * the {@code jdk.incubator.vector} module; each weight copy is packed before the timing starts; called directly,
+ * so at any row count, also beyond {@link PackedWeights#MAX_ROWS} where the engine hands products to torch, which
+ * is how {@code --rows 12,16,24,32} checks that limit: the {@code pk/lin} line), {@code few-row}
+ * (the torch-only rule of {@link Linear} without a packed copy: {@code W . x^T} for 2-16 rows through wide weights,
+ * the head's one row padded to two), {@code linear} (W stored {@code [out, in]}, torch's linear: sgemm with W transposed), {@code x.Wt}
  * (a contiguous {@code [in, out]} copy made once: sgemm without transposes), {@code W.xT} (W times the rows as
  * columns, result transposed back as a view), {@code Wt'.xT} (the same with the {@code [in, out]} copy seen transposed), {@code rows} (one linear per row, results stacked), {@code +bias}
  * (linear with a bias, torch's addmm), {@code qkv3} (three 768x768 linears, against one fused 2304x768 one).
@@ -43,6 +51,8 @@ public final class OpsBench {
     /** Three times this machine's 32 MB last-level cache: enough weight copies that none is still cached when reused. */
     static final double EVICT_BYTES = 96e6;
     static final int[] DEFAULT_ROWS = {1, 2, 3, 4, 5, 6, 8, 12, 16};
+    /** The packed kernel's form; after each op its time over linear's is printed row count by row count. */
+    static final String PACKED = "packed";
 
     /** One weight matrix of a real model, {@code [out, in]}. */
     record Op(String name, long out, long in) {}
@@ -84,7 +94,8 @@ public final class OpsBench {
             }
         }
         System.out.println("ops bench: " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + " float32, intra-op threads "
-                + ai.djl.pytorch.jni.JniUtils.getNumThreads() + ", load " + loadAverage());
+                + ai.djl.pytorch.jni.JniUtils.getNumThreads() + ", load " + loadAverage() + ", packed kernel "
+                + packedKernel(Device.cpu(), DataType.FLOAT32));
         String prefix = only;
         List<Op> ops = opsOf(EngineShapes.gptNeo125M()).stream().filter(op -> op.name.startsWith(prefix)).toList();
         Map<String, Object> json = table(ops, Device.cpu(), DataType.FLOAT32, rows,
@@ -104,6 +115,27 @@ public final class OpsBench {
         } catch (java.io.IOException | RuntimeException e) {
             return "unknown";
         }
+    }
+
+    /**
+     * Whether the model's {@link Linear} takes the packed kernel for up to {@link PackedWeights#MAX_ROWS} rows on
+     * {@code device} in {@code type}: "on", or "off" with the reason (mirrors {@link PackedWeights}' conditions).
+     */
+    static String packedKernel(Device device, DataType type) {
+        if (!Device.Type.CPU.equals(device.getDeviceType()) || type != DataType.FLOAT32) {
+            return "off (CPU float32 only)";
+        }
+        if (!PackedMatrix.available()) {
+            return "off (no --add-modules jdk.incubator.vector)";
+        }
+        return "false".equals(System.getProperty("specfair.packed")) ? "off (-Dspecfair.packed=false)"
+                : "on (up to " + PackedWeights.MAX_ROWS + " rows)";
+    }
+
+    /** PyTorch's intra-op threads (loading the engine first), which the engine's packed products also use. */
+    static int torchThreads() {
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        return Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
     }
 
     /** Prints the per-op table and returns it as {@code {op: {form: {rows: ms}}}}. */
@@ -138,10 +170,32 @@ public final class OpsBench {
                     }
                 }
                 NDArray bias = m.zeros(new Shape(op.out), type);
+                // The packed copies (the engine's and the packed form's), made here so that no timing includes packing.
+                PackedWeights packs = new PackedWeights(device, type);
+                boolean packed = packedKernel(device, type).startsWith("on");
+                PackedMatrix[] pw = new PackedMatrix[packed ? copies : 0];
+                for (int c = 0; c < pw.length; c++) {
+                    try (NDManager once = m.newSubManager()) {
+                        new Linear(w[c], null, packs).apply(once.zeros(new Shape(1, op.in), type));
+                    }
+                    pw[c] = new PackedMatrix(w[c].toFloatArray(), null, (int) op.out, (int) op.in, torchThreads());
+                }
                 int[] next = {0};
                 java.util.function.IntSupplier turn = () -> next[0] = (next[0] + 1) % copies;
                 Map<String, Function<NDArray, NDArray>> forms = new LinkedHashMap<>();
-                forms.put("engine", x -> new Linear(w[turn.getAsInt()], null).apply(x));
+                // The packed form goes first in each turn, right after the torch forms of the previous turn, as a model's
+                // products follow torch ops: the first Java product after a torch op runs 0.1-0.3 ms slower (head, one
+                // row: 2.9-3.2 against 2.7-2.8 ms; torch's threads still hold the cores?), and the crossover line
+                // should include that.
+                if (packed) { // Linear's packed path without its row limit
+                    forms.put(PACKED, x -> {
+                        int rowCount = (int) x.getShape().get(0);
+                        float[] y = pw[turn.getAsInt()].apply(x.toFloatArray(), rowCount);
+                        return x.getManager().create(y, new Shape(rowCount, op.out));
+                    });
+                }
+                forms.put("engine", x -> new Linear(w[turn.getAsInt()], null, packs).apply(x));
+                forms.put("few-row", x -> new Linear(w[turn.getAsInt()], null).apply(x));
                 forms.put("linear", x -> linear(x, w[turn.getAsInt()], null));
                 forms.put("x.Wt", x -> x.matMul(wt[turn.getAsInt()]));
                 forms.put("W.xT", x -> w[turn.getAsInt()].matMul(x.transpose()).transpose());
@@ -273,6 +327,13 @@ public final class OpsBench {
                 ratios.add(String.format(Locale.ROOT, "%.2f", v[i] / v[0]));
             }
             System.out.println(ln + "  ms   (x M=1: " + String.join(" ", ratios) + ")");
+        }
+        if (ms.containsKey(PACKED)) {
+            StringBuilder ln = new StringBuilder(String.format(Locale.ROOT, "%-20s %-7s", "", "pk/lin"));
+            for (int i = 0; i < rows.length; i++) {
+                ln.append(String.format(Locale.ROOT, " %7.2f", ms.get(PACKED)[i] / ms.get("linear")[i]));
+            }
+            System.out.println(ln + "  packed / linear (< 1: packed faster)");
         }
         System.out.flush();
     }
