@@ -11,7 +11,7 @@ import ai.djl.ndarray.types.Shape;
  * <p>A pass over a few rows (a verify pass of k + 1 tokens, a batch-8 decode step) should cost about what one row
  * costs: each weight is read once from memory whatever the row count. Three paths, first match wins:
  * <ol>
- *   <li><b>Packed</b> (CPU, float32, up to {@link PackedWeights#MAX_ROWS} rows, no gradient): the model's
+ *   <li><b>Packed</b> (CPU, float32, up to {@link PackedWeights#MAX_ROWS} (256) rows, no gradient): the model's
  *       {@link PackedMatrix} copy of W, a Java Vector API kernel that reads each weight once for four rows and keeps
  *       the partial sums in registers. It also makes a row's result independent of the other rows in the call.</li>
  *   <li><b>Few-row torch form</b> (no packed copy: GPU, half precision, a JVM without the Vector API module, or a
@@ -87,15 +87,17 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
         PackedMatrix p = packed == null || x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || x.hasGradient() || weight.hasGradient()
                 ? null : packed.forRows(weight, bias, rows);
         if (p != null) {
-            float[] y = p.apply(x.toFloatArray(), (int) rows);
+            float[] xin = new float[Math.toIntExact(x.size())];
+            x.toByteBuffer(true).asFloatBuffer().get(xin); // one copy (toFloatArray makes two)
+            float[] y = p.apply(xin, (int) rows);
             long[] shape = x.getShape().getShape().clone();
             shape[shape.length - 1] = out;
-            // DJL wraps Java data with from_blob over a direct buffer that only this first array object keeps
-            // alive; a view of it kept past the pass (a split, a slice of the logits) would read freed memory
-            // after a GC. A clone owns its memory in torch, as every other op's result does.
-            try (NDArray wrapped = x.getManager().create(y, new Shape(shape))) {
-                return wrapped.duplicate();
-            }
+            // The result is allocated by torch and filled through a view of its memory: DJL's create(float[]) would
+            // wrap the data with from_blob over a buffer that only that first array object keeps alive, and a view
+            // kept past the pass (a split, a slice of the logits) would then read freed memory after a GC.
+            NDArray result = x.getManager().create(new Shape(shape), ai.djl.ndarray.types.DataType.FLOAT32);
+            result.toByteBuffer(true).asFloatBuffer().put(y);
+            return result;
         }
         boolean padOne = fewRowForm && rows == 1 && out >= in && streamed(); // the head: 2 rows cost less than 1
         if (padOne || fewRowForm && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
