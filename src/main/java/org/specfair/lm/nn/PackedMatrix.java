@@ -6,9 +6,6 @@ import jdk.incubator.vector.VectorSpecies;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * A float32 weight {@code [out, in]} repacked once for the CPU few-row product {@code y = x W^T + b}: the kernel
@@ -50,12 +47,6 @@ public final class PackedMatrix {
     /** Below this many weights per thread a product runs on the calling thread (handing off costs ~10-30 us). */
     private static final long PARALLEL_MIN_WEIGHTS = 1L << 19;
 
-    /** Helper threads shared by every matrix of the JVM; cached (grows with concurrent tasks), daemons. */
-    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "specfair-matmul");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final int out;
     private final int in;
@@ -183,27 +174,8 @@ public final class PackedMatrix {
         float[] y = new float[rows * out];
         int parts = (int) Math.min(threads, Math.max(1, (long) out * in / PARALLEL_MIN_WEIGHTS));
         parts = Math.min(parts, tiles);
-        if (parts == 1) {
-            tiles(x, rows, y, 0, tiles);
-            return y;
-        }
-        Future<?>[] others = new Future<?>[parts - 1];
-        for (int k = 1; k < parts; k++) {
-            int t0 = (int) ((long) tiles * k / parts);
-            int t1 = (int) ((long) tiles * (k + 1) / parts);
-            others[k - 1] = POOL.submit(() -> tiles(x, rows, y, t0, t1));
-        }
-        tiles(x, rows, y, 0, tiles / parts);
-        for (Future<?> f : others) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted in a matrix product", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("matrix product failed: " + e.getCause(), e.getCause());
-            }
-        }
+        int n = parts;
+        ProductThreads.run(n, k -> tiles(x, rows, y, (int) ((long) tiles * k / n), (int) ((long) tiles * (k + 1) / n)));
         return y;
     }
 
