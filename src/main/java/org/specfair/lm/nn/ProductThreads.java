@@ -11,13 +11,18 @@ import java.util.function.IntConsumer;
  * Handing work to a parked pool thread costs a futex wake-up of 20-50 us, as much as the product itself on a 768x768
  * matrix, so two threads were barely faster than one. Here a helper spins (with {@code Thread.onSpinWait}) for up
  * to {@link #SPIN_NANOS} after its last part, which covers the gaps inside a pass, and only then parks; an idle
- * model costs no CPU.
+ * model costs no CPU. Only a task that owns more than one core has helpers (local mode and the CPU cluster profile
+ * give each task one core: no helper, no spinning).
  *
  * <p>Each calling thread (a Spark task) gets its own helpers, so concurrent tasks never wait on each other.
  */
 final class ProductThreads {
-    /** How long an idle helper spins before it parks: longer than the torch ops between two products of a pass. */
-    static final long SPIN_NANOS = 200_000;
+    /**
+     * How long an idle helper spins before it parks: longer than the torch ops between two products of a pass and than
+     * the host work between two decode steps (gpt-neo-125M shapes, main-only batch 1: 63-69 tokens/s with 0.2 ms,
+     * 74-79 with 1 ms, 52-56 with 0.05 ms; speculative k = 4 unchanged at 107-113).
+     */
+    static final long SPIN_NANOS = 1_000_000;
 
     private static final ThreadLocal<ProductThreads> OWN = new ThreadLocal<>();
 
