@@ -22,7 +22,14 @@ public final class DivergenceMath {
     public record Chunk(double[] pTok, double[] qTok, double[] klPQ, double[] klQP, double[] js, double[] tv,
                  double[] hP, double[] hQ, boolean[] argmaxAgrees) {}
 
+    private static volatile boolean kernel = true;
+
     private DivergenceMath() {}
+
+    /** Whether CPU float32 logits go through {@link DivergenceKernel} (default on; tests and benchmarks compare both). */
+    public static void useKernel(boolean on) {
+        kernel = on;
+    }
 
     /**
      * @param mainLogits      {@code [R, V]} float32
@@ -41,6 +48,12 @@ public final class DivergenceMath {
                     FloatSoftmax.HostNormalizer knownP, FloatSoftmax.HostNormalizer knownQ) {
         if ((knownP != null || knownQ != null) && temperature != 1.0) {
             throw new IllegalArgumentException("decoding's normalizers are for temperature 1, not " + temperature);
+        }
+        if (kernel && onCpuInFloat32(mainLogits) && onCpuInFloat32(assistantLogits)
+                && org.specfair.lm.nn.PackedMatrix.available() && org.specfair.lm.nn.PackedMatrix.warmUp()) {
+            int vocab = Math.toIntExact(mainLogits.getShape().get(1));
+            return DivergenceKernel.of(mainLogits.toByteBuffer(true).asFloatBuffer(), assistantLogits.toByteBuffer(true).asFloatBuffer(),
+                    tokens.length, vocab, tokens, temperature, tokensAreMainArgmax, knownP, knownQ);
         }
         NDArray zp = temperature == 1.0 ? mainLogits : mainLogits.div((float) temperature);
         NDArray zq = temperature == 1.0 ? assistantLogits : assistantLogits.div((float) temperature);
@@ -91,6 +104,11 @@ public final class DivergenceMath {
             tv[i] = Math.max(0, 1 - alpha[i]);
         }
         return new Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, agrees);
+    }
+
+    private static boolean onCpuInFloat32(NDArray x) {
+        return x.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU) && x.getDataType() == DataType.FLOAT32
+                && x.getShape().dimension() == 2;
     }
 
     private static double[] rowSums(NDArray x) {

@@ -80,10 +80,12 @@ class DivergenceMathTest {
                 r++;
             }
         }
-        // Temperature 1 with the normalizers given (as greedy decoding computed them) and computed here; then 0.7.
-        for (int variant = 0; variant < 3; variant++) {
-            double t = variant < 2 ? 1.0 : 0.7;
-            boolean given = variant == 0;
+        // Temperature 1 with the normalizers given (as greedy decoding computed them) and computed here; then 0.7;
+        // each through the CPU kernel and through torch's ops.
+        for (int variant = 0; variant < 6; variant++) {
+            DivergenceMath.useKernel(variant < 3);
+            double t = variant % 3 < 2 ? 1.0 : 0.7;
+            boolean given = variant % 3 == 0;
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray p = m.create(zp, new Shape(rows, V));
                 NDArray q = m.create(zq, new Shape(rows, V));
@@ -94,7 +96,7 @@ class DivergenceMathTest {
                     float[] a = java.util.Arrays.copyOfRange(zp, i * V, (i + 1) * V);
                     float[] b = java.util.Arrays.copyOfRange(zq, i * V, (i + 1) * V);
                     double[] ref = reference(a, b, (int) tok[i], t);
-                    String label = "row " + i + " T=" + t + (given ? " normalizers given" : "");
+                    String label = "row " + i + " T=" + t + (given ? " normalizers given" : "") + (variant < 3 ? " kernel" : " torch");
                     assertEquals(ref[0], c.klPQ()[i], 2e-6, label + " KL(P||Q)");
                     assertEquals(ref[1], c.klQP()[i], 2e-6, label + " KL(Q||P)");
                     assertEquals(ref[2], c.js()[i], 2e-6, label + " JS");
@@ -105,6 +107,48 @@ class DivergenceMathTest {
                     assertEquals(ref[6], c.pTok()[i], 1e-5 * ref[6] + 1e-300, label + " p");
                     assertEquals(ref[7], c.qTok()[i], 1e-5 * ref[7] + 1e-300, label + " q");
                     assertTrue(c.klPQ()[i] >= 0 && c.klQP()[i] >= 0 && c.js()[i] >= 0 && c.tv()[i] >= 0, label);
+                }
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void restore() {
+        DivergenceMath.useKernel(true);
+    }
+
+    /** The CPU kernel (the path CPU runs take) and torch's ops (the GPU's) give the same numbers. */
+    @Test
+    void theCpuKernelAgreesWithTorchsOps() {
+        assertTrue(org.specfair.lm.nn.PackedMatrix.available(), "run with --add-modules=jdk.incubator.vector");
+        int rows = 7;
+        int v = 50257; // GPT-2's vocabulary: not a multiple of the vector width, so the tail loop runs too
+        float[] zp = new float[rows * v];
+        float[] zq = new float[rows * v];
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int i = 0; i < zp.length; i++) {
+            zp[i] = (float) rnd.nextDouble(-20, 20);
+            zq[i] = zp[i] + (float) rnd.nextDouble(-2, 2);
+        }
+        long[] tok = {0, 5, 50256, 17, 3, 99, 1000};
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(zp, new Shape(rows, v));
+            NDArray q = m.create(zq, new Shape(rows, v));
+            for (boolean argmaxToken : new boolean[] {false, true}) {
+                DivergenceMath.useKernel(true);
+                DivergenceMath.Chunk k = DivergenceMath.of(p, q, tok, 1.0, argmaxToken, null, null);
+                DivergenceMath.useKernel(false);
+                DivergenceMath.Chunk t = DivergenceMath.of(p, q, tok, 1.0, argmaxToken, null, null);
+                for (int i = 0; i < rows; i++) {
+                    assertEquals(t.klPQ()[i], k.klPQ()[i], 1e-6, "KL(P||Q) row " + i);
+                    assertEquals(t.klQP()[i], k.klQP()[i], 1e-6, "KL(Q||P) row " + i);
+                    assertEquals(t.js()[i], k.js()[i], 1e-6, "JS row " + i);
+                    assertEquals(t.tv()[i], k.tv()[i], 1e-6, "TV row " + i);
+                    assertEquals(t.hP()[i], k.hP()[i], 1e-5, "H(P) row " + i);
+                    assertEquals(t.hQ()[i], k.hQ()[i], 1e-5, "H(Q) row " + i);
+                    assertEquals(t.pTok()[i], k.pTok()[i], 1e-6 * t.pTok()[i], "p row " + i);
+                    assertEquals(t.qTok()[i], k.qTok()[i], 1e-6 * t.qTok()[i], "q row " + i);
+                    assertEquals(t.argmaxAgrees()[i], k.argmaxAgrees()[i], "agreement row " + i);
                 }
             }
         }

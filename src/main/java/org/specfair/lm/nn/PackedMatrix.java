@@ -98,7 +98,7 @@ public final class PackedMatrix {
      * loop iterations. Then checks that they did get compiled (a JVM with C2 off, e.g. {@code -XX:TieredStopAtLevel=1},
      * never compiles them): false means use torch instead.
      */
-    static boolean warmUp() {
+    public static boolean warmUp() {
         if (fast != null) {
             return fast;
         }
