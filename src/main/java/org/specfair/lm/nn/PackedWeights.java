@@ -68,8 +68,43 @@ public final class PackedWeights {
             if (!frozen) {
                 return null;
             }
-            return PackedMatrix.warmUp() ? packs.computeIfAbsent(weight, w -> pack(w, bias)) : null;
+            if (!PackedMatrix.warmUp()) {
+                return null;
+            }
+            PackedMatrix p = packs.get(weight);
+            if (p == null) {
+                if (!roomFor(weight)) {
+                    frozen = false; // this model keeps torch's products from now on (logged once)
+                    packs.clear();
+                    return null;
+                }
+                p = pack(weight, bias);
+                packs.put(weight, p);
+            }
+            return p;
         }
+    }
+
+    /**
+     * Whether the heap can take the packed copy (and, while it is made, the plain copy read from torch): a model
+     * bigger than {@code -Xmx} allows keeps torch's products with one warning instead of failing the task.
+     */
+    private static boolean roomFor(NDArray weight) {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long need = bytesToPack(weight.size());
+        if (need < free) {
+            return true;
+        }
+        LOG.warn("no heap for the packed copy of '{}' ({} MB needed, {} MB free of -Xmx {} MB): this model uses torch's"
+                        + " slower few-row products; give the JVM more heap (-Xmx, spark.executor.memory) to use the kernel",
+                weight.getName(), need >> 20, free >> 20, rt.maxMemory() >> 20);
+        return false;
+    }
+
+    /** Heap a matrix of {@code weights} floats takes while it is packed: the plain copy read from torch plus the packed one. */
+    static long bytesToPack(long weights) {
+        return 2 * 4 * weights;
     }
 
     private static PackedMatrix pack(NDArray weight, NDArray bias) {
