@@ -61,8 +61,8 @@ public final class GptNeo extends TransformerLM {
         for (int i = 0; i < blocks.length; i++) {
             Block blk = blocks[i];
             NDArray h = blk.ln1().apply(x);
-            NDArray y = Attention.selfAttention(b, i, blk.q().apply(h), blk.k().apply(h), blk.v().apply(h),
-                    c.numHeads(), c.numHeads(), null, blk.local(), 1f);
+            NDArray[] qkv = Linear.applyAll(h, blk.q(), blk.k(), blk.v());
+            NDArray y = Attention.selfAttention(b, i, qkv[0], qkv[1], qkv[2], c.numHeads(), c.numHeads(), null, blk.local(), 1f);
             x = x.add(blk.out().apply(y));
             x = x.add(blk.mlpProj().apply(Activations.apply(c.activation(), blk.fc().apply(blk.ln2().apply(x)))));
         }

@@ -65,11 +65,13 @@ public final class Llama extends TransformerLM {
         for (int i = 0; i < blocks.length; i++) {
             Block blk = blocks[i];
             NDArray h = blk.inputNorm().apply(x);
-            NDArray y = Attention.selfAttention(b, i, blk.q().apply(h), blk.k().apply(h), blk.v().apply(h),
+            NDArray[] qkv = Linear.applyAll(h, blk.q(), blk.k(), blk.v());
+            NDArray y = Attention.selfAttention(b, i, qkv[0], qkv[1], qkv[2],
                     c.numHeads(), c.numKvHeads(), rotary, false, (float) (1.0 / Math.sqrt(c.headDim())));
             x = x.add(blk.o().apply(y));
             h = blk.postNorm().apply(x);
-            x = x.add(blk.down().apply(Activations.apply(c.activation(), blk.gate().apply(h)).mul(blk.up().apply(h))));
+            NDArray[] gateUp = Linear.applyAll(h, blk.gate(), blk.up());
+            x = x.add(blk.down().apply(Activations.apply(c.activation(), gateUp[0]).mul(gateUp[1])));
         }
         return norm.apply(x);
     }

@@ -80,6 +80,47 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
         return weight.size() * weight.getDataType().getNumOfBytes() >= STREAMED_BYTES;
     }
 
+    /**
+     * {@code parts[i].apply(x)} for every part, which share their input (q, k and v; LLaMA's gate and up). On the
+     * packed path the parts' matrices are packed stacked, as one {@code [sum of outs, in]} matrix, and applied in one
+     * product whose result is split: one call instead of three saves the per-product overhead (GPT-Neo's q, k, v:
+     * 0.219 -> 0.170 ms for one row, 0.327 -> 0.213 for five), and the numbers are the same as three products (each
+     * output is still its own FMA chain). Elsewhere (training, GPU, half precision) it is the parts one by one.
+     */
+    public static NDArray[] applyAll(NDArray x, Linear... parts) {
+        PackedWeights packs = parts[0].packed;
+        long in = parts[0].weight.getShape().get(1);
+        long rows = x.size() / in;
+        boolean packable = packs != null && x.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 && !x.hasGradient();
+        NDArray[] weights = new NDArray[parts.length];
+        NDArray[] biases = new NDArray[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            weights[i] = parts[i].weight;
+            biases[i] = parts[i].bias;
+            packable &= parts[i].packed == packs && !weights[i].hasGradient();
+        }
+        PackedMatrix p = packable ? packs.forRowsStacked(weights, biases, rows) : null;
+        NDArray[] out = new NDArray[parts.length];
+        if (p == null) {
+            for (int i = 0; i < parts.length; i++) {
+                out[i] = parts[i].apply(x);
+            }
+            return out;
+        }
+        NDArray all = packedProduct(p, x, rows);
+        long[] cuts = new long[parts.length - 1];
+        long at = 0;
+        for (int i = 0; i < cuts.length; i++) {
+            at += weights[i].getShape().get(0);
+            cuts[i] = at;
+        }
+        ai.djl.ndarray.NDList split = all.split(cuts, all.getShape().dimension() - 1);
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = split.get(i);
+        }
+        return out;
+    }
+
     public NDArray apply(NDArray x) {
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
@@ -87,17 +128,7 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
         PackedMatrix p = packed == null || x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || x.hasGradient() || weight.hasGradient()
                 ? null : packed.forRows(weight, bias, rows);
         if (p != null) {
-            float[] xin = new float[Math.toIntExact(x.size())];
-            x.toByteBuffer(true).asFloatBuffer().get(xin); // one copy (toFloatArray makes two)
-            float[] y = p.apply(xin, (int) rows);
-            long[] shape = x.getShape().getShape().clone();
-            shape[shape.length - 1] = out;
-            // The result is allocated by torch and filled through a view of its memory: DJL's create(float[]) would
-            // wrap the data with from_blob over a buffer that only that first array object keeps alive, and a view
-            // kept past the pass (a split, a slice of the logits) would then read freed memory after a GC.
-            NDArray result = x.getManager().create(new Shape(shape), ai.djl.ndarray.types.DataType.FLOAT32);
-            result.toByteBuffer(true).asFloatBuffer().put(y);
-            return result;
+            return packedProduct(p, x, rows);
         }
         boolean padOne = fewRowForm && rows == 1 && out >= in && streamed(); // the head: 2 rows cost less than 1
         if (padOne || fewRowForm && rows > 1 && out >= in && (rows <= CHUNK_ROWS || rows <= FEW_ROWS && streamed())) {
@@ -128,5 +159,20 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
         return bias == null
                 ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
                 : ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /** {@code x W^T + b} through a packed matrix, into an array that torch allocated (and so owns). */
+    private static NDArray packedProduct(PackedMatrix p, NDArray x, long rows) {
+        float[] xin = new float[Math.toIntExact(x.size())];
+        x.toByteBuffer(true).asFloatBuffer().get(xin); // one copy (toFloatArray makes two)
+        float[] y = p.apply(xin, (int) rows);
+        long[] shape = x.getShape().getShape().clone();
+        shape[shape.length - 1] = p.out();
+        // Filled through a view of its memory: DJL's create(float[]) would wrap the data with from_blob over a
+        // buffer that only that first array object keeps alive, and a view kept past the pass (a split, a slice of
+        // the logits) would then read freed memory after a GC.
+        NDArray result = x.getManager().create(new Shape(shape), ai.djl.ndarray.types.DataType.FLOAT32);
+        result.toByteBuffer(true).asFloatBuffer().put(y);
+        return result;
     }
 }

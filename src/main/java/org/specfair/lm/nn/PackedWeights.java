@@ -34,6 +34,8 @@ public final class PackedWeights {
 
     private final boolean eligible;
     private final Map<NDArray, PackedMatrix> packs = new IdentityHashMap<>();
+    /** Stacked copies ({@link Linear#applyAll}), by their first matrix. */
+    private final Map<NDArray, PackedMatrix> stacked = new IdentityHashMap<>();
     private volatile boolean frozen = true;
 
     /** For a model whose weights live on {@code device} as {@code dtype}. */
@@ -57,6 +59,7 @@ public final class PackedWeights {
     public synchronized void unfreeze() {
         frozen = false;
         packs.clear();
+        stacked.clear();
     }
 
     /** The packed copy of {@code weight} (with {@code bias}, may be null) for a product over {@code rows} rows, or null to use torch. */
@@ -73,7 +76,7 @@ public final class PackedWeights {
             }
             PackedMatrix p = packs.get(weight);
             if (p == null) {
-                if (!roomFor(weight)) {
+                if (!roomFor(weight, weight.size())) {
                     frozen = false; // this model keeps torch's products from now on (logged once)
                     packs.clear();
                     return null;
@@ -86,13 +89,67 @@ public final class PackedWeights {
     }
 
     /**
+     * One packed copy of several matrices with the same input, stacked {@code [sum of outs, in]} (their biases
+     * likewise; zeros for a part without one when another has one), for {@link Linear#applyAll}; or null.
+     */
+    PackedMatrix forRowsStacked(NDArray[] weights, NDArray[] biases, long rows) {
+        if (!eligible || !frozen || !enabled || rows > MAX_ROWS) {
+            return null;
+        }
+        synchronized (this) {
+            if (!frozen || !PackedMatrix.warmUp()) {
+                return null;
+            }
+            PackedMatrix p = stacked.get(weights[0]);
+            if (p == null) {
+                long size = 0;
+                for (NDArray w : weights) {
+                    size += w.size();
+                }
+                if (!roomFor(weights[0], size)) {
+                    frozen = false;
+                    packs.clear();
+                    stacked.clear();
+                    return null;
+                }
+                p = packStacked(weights, biases);
+                stacked.put(weights[0], p);
+            }
+            return p;
+        }
+    }
+
+    private static PackedMatrix packStacked(NDArray[] weights, NDArray[] biases) {
+        int in = Math.toIntExact(weights[0].getShape().get(1));
+        int out = 0;
+        boolean anyBias = false;
+        for (int i = 0; i < weights.length; i++) {
+            out += Math.toIntExact(weights[i].getShape().get(0));
+            anyBias |= biases[i] != null;
+        }
+        float[] w = new float[Math.multiplyExact(out, in)];
+        float[] b = anyBias ? new float[out] : null;
+        int row = 0;
+        for (int i = 0; i < weights.length; i++) {
+            int n = Math.toIntExact(weights[i].getShape().get(0));
+            System.arraycopy(weights[i].toFloatArray(), 0, w, row * in, n * in);
+            if (biases[i] != null) {
+                System.arraycopy(biases[i].toFloatArray(), 0, b, row, n);
+            }
+            row += n;
+        }
+        int threads = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        return new PackedMatrix(w, b, out, in, threads);
+    }
+
+    /**
      * Whether the heap can take the packed copy (and, while it is made, the plain copy read from torch): a model
      * bigger than {@code -Xmx} allows keeps torch's products with one warning instead of failing the task.
      */
-    private static boolean roomFor(NDArray weight) {
+    private static boolean roomFor(NDArray weight, long weights) {
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        long need = bytesToPack(weight.size());
+        long need = bytesToPack(weights);
         if (need < free) {
             return true;
         }

@@ -206,4 +206,34 @@ class PackedMatrixTest {
             assertArrayEquals(want, kept.toFloatArray(), 1e-4f);
         }
     }
+
+    /** q, k, v (or gate, up) stacked in one packed product give bit for bit what three products give. */
+    @Test
+    void stackedProductsEqualSeparateOnes() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            PackedWeights packs = new PackedWeights(Device.cpu(), DataType.FLOAT32);
+            NDArray wq = m.randomNormal(0, 1, new Shape(40, 24), DataType.FLOAT32);
+            NDArray wk = m.randomNormal(0, 1, new Shape(8, 24), DataType.FLOAT32); // a narrower kv head, as in GQA
+            NDArray wv = m.randomNormal(0, 1, new Shape(8, 24), DataType.FLOAT32);
+            NDArray bq = m.randomNormal(0, 1, new Shape(40), DataType.FLOAT32);
+            Linear q = new Linear(wq, bq, packs);
+            Linear k = new Linear(wk, null, packs);
+            Linear v = new Linear(wv, null, packs);
+            for (int rows : new int[] {1, 5, 17, PackedWeights.MAX_ROWS + 1}) {
+                NDArray x = m.randomNormal(0, 1, new Shape(1, rows, 24), DataType.FLOAT32);
+                NDArray[] all = Linear.applyAll(x, q, k, v);
+                Linear[] parts = {q, k, v};
+                for (int i = 0; i < 3; i++) {
+                    NDArray alone = parts[i].apply(x);
+                    assertEquals(alone.getShape(), all[i].getShape(), rows + " rows, part " + i);
+                    assertArrayEquals(alone.toFloatArray(), all[i].toFloatArray(), 0f, rows + " rows, part " + i);
+                }
+            }
+            packs.unfreeze();
+            wk.muli(2);
+            NDArray x = m.ones(new Shape(1, 24));
+            assertArrayEquals(k.apply(x).toFloatArray(), Linear.applyAll(x, q, k, v)[1].toFloatArray(), 0f,
+                    "after unfreeze the stacked copy is gone too");
+        }
+    }
 }
