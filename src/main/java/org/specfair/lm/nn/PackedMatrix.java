@@ -42,8 +42,8 @@ public final class PackedMatrix {
      * ms against 5.9 in 4 + 1); AVX2 and narrower have 16, so 3 x 4 there.
      */
     static final int ROWS = L >= 16 ? 8 : 4;
-    /** On a cached matrix the compiled kernels do ~165 GFLOP/s (2-core EPYC, AVX-512), C1-compiled ones 0.6. */
-    private static final double MIN_GFLOPS = 10;
+    /** Warm-up runs until the kernels reach this on a cached matrix (compiled: ~40-165 GFLOP/s; interpreted: ~0.6). */
+    private static final double COMPILED_GFLOPS = 10;
     /** Below this many weights per thread a product runs on the calling thread (handing off costs ~10-30 us). */
     private static final long PARALLEL_MIN_WEIGHTS = 1L << 19;
 
@@ -89,14 +89,19 @@ public final class PackedMatrix {
         return warmGflops;
     }
 
-    /** Null until {@link #warmUp()} ran; then whether the kernels run compiled. */
+    /** Null until {@link #warmUp()} ran; then whether the kernels are used. */
     private static volatile Boolean fast;
 
     /**
-     * Gets the four kernels compiled before real products need them, once per JVM (~1 s): interpreted, Vector API
-     * code allocates an object per vector op and runs ~1000x slower, and the JIT compiles a kernel only after many
-     * loop iterations. Then checks that they did get compiled (a JVM with C2 off, e.g. {@code -XX:TieredStopAtLevel=1},
-     * never compiles them): false means use torch instead.
+     * Whether this JVM will use the kernels (once per JVM, ~1 s the first time): yes when it has an optimizing JIT
+     * (C2). Interpreted or C1-compiled, Vector API code allocates an object per vector op and runs 100-300x slower
+     * (0.6 GFLOP/s against ~165 on a cached matrix), so a JVM run with {@code -Xint} or
+     * {@code -XX:TieredStopAtLevel} below 4 keeps torch's products, with one warning.
+     *
+     * <p>The answer depends on the JVM's configuration only, never on a timing: the kernels and torch round
+     * differently, so a choice that followed the machine's load would make rows differ between executors. With C2
+     * the kernels are then run until compiled (up to 5 s; the JIT compiles in the background): interpreted, the first
+     * real products would crawl.
      */
     public static boolean warmUp() {
         if (fast != null) {
@@ -105,6 +110,13 @@ public final class PackedMatrix {
         synchronized (PackedMatrix.class) {
             if (fast != null) {
                 return fast;
+            }
+            Logger log = LogManager.getLogger(PackedMatrix.class);
+            String noC2 = withoutOptimizingJit();
+            if (noC2 != null) {
+                log.warn("this JVM has no optimizing JIT ({}): CPU few-row products use torch's sgemm", noC2);
+                fast = false;
+                return false;
             }
             long t0 = System.nanoTime();
             int out = TILE * L * 2 + 5; // a ragged last tile, so that path is compiled too (else: a deoptimization later)
@@ -116,8 +128,7 @@ public final class PackedMatrix {
             PackedMatrix m = new PackedMatrix(w, null, out, in, 1);
             PackedMatrix withBias = new PackedMatrix(w, new float[out], out, in, 1);
             double gflops = 0;
-            // The JIT compiles in the background: rounds until every kernel runs compiled, or 5 s have passed.
-            while (gflops <= MIN_GFLOPS && System.nanoTime() - t0 < 5_000_000_000L) {
+            while (gflops <= COMPILED_GFLOPS && System.nanoTime() - t0 < 5_000_000_000L) {
                 for (int rep = 0; rep < 200; rep++) {
                     for (int rows = 1; rows <= 2 * ROWS + 1; rows++) {
                         (rep % 2 == 0 ? m : withBias).apply(new float[rows * in], rows);
@@ -135,17 +146,28 @@ public final class PackedMatrix {
                 }
             }
             warmGflops = gflops;
-            fast = gflops > MIN_GFLOPS;
-            Logger log = LogManager.getLogger(PackedMatrix.class);
-            if (fast) {
-                log.info("CPU few-row products: packed Vector API kernels, compiled in {} ms ({} float lanes, {} GFLOP/s cached)",
-                        (System.nanoTime() - t0) / 1_000_000, L, Math.round(gflops));
-            } else {
-                log.warn("the packed CPU kernels did not get compiled by the JIT ({} GFLOP/s after warm-up):"
-                        + " few-row products use torch's sgemm", String.format(java.util.Locale.ROOT, "%.2f", gflops));
-            }
-            return fast;
+            fast = true;
+            log.info("CPU few-row products: packed Vector API kernels, warmed up in {} ms ({} float lanes, {} GFLOP/s cached)",
+                    (System.nanoTime() - t0) / 1_000_000, L, Math.round(gflops));
+            return true;
         }
+    }
+
+    /** Why this JVM has no C2 compiler, or null when it has one. */
+    static String withoutOptimizingJit() {
+        if (java.lang.management.ManagementFactory.getCompilationMXBean() == null) {
+            return "interpreter only";
+        }
+        try {
+            var hotspot = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            if (hotspot != null && Boolean.parseBoolean(hotspot.getVMOption("TieredCompilation").getValue())
+                    && Integer.parseInt(hotspot.getVMOption("TieredStopAtLevel").getValue()) < 4) {
+                return "-XX:TieredStopAtLevel=" + hotspot.getVMOption("TieredStopAtLevel").getValue();
+            }
+        } catch (RuntimeException e) { // not HotSpot: assume an optimizing JIT
+            return null;
+        }
+        return null;
     }
 
     /** Whether the Vector API module is in this JVM ({@code --add-modules jdk.incubator.vector}). */

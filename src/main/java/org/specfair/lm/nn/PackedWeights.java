@@ -143,19 +143,19 @@ public final class PackedWeights {
     }
 
     /**
-     * Whether the heap can take the packed copy (and, while it is made, the plain copy read from torch): a model
-     * bigger than {@code -Xmx} allows keeps torch's products with one warning instead of failing the task.
+     * Whether the heap can take a matrix's packed copy: at most half of {@code -Xmx} for its packing (the plain copy
+     * read from torch plus the packed one). A rule on the configured heap, not on the heap in use at the moment, so
+     * that every executor of a job makes the same choice (the kernels and torch round differently).
      */
     private static boolean roomFor(NDArray weight, long weights) {
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long max = Runtime.getRuntime().maxMemory();
         long need = bytesToPack(weights);
-        if (need < free) {
+        if (need <= max / 2) {
             return true;
         }
-        LOG.warn("no heap for the packed copy of '{}' ({} MB needed, {} MB free of -Xmx {} MB): this model uses torch's"
-                        + " slower few-row products; give the JVM more heap (-Xmx, spark.executor.memory) to use the kernel",
-                weight.getName(), need >> 20, free >> 20, rt.maxMemory() >> 20);
+        LOG.warn("no heap for the packed copy of '{}' ({} MB to pack, -Xmx {} MB): this model uses torch's slower"
+                        + " few-row products; give the JVM more heap (-Xmx, spark.executor.memory) to use the kernel",
+                weight.getName(), need >> 20, max >> 20);
         return false;
     }
 
