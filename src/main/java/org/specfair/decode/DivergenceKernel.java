@@ -3,6 +3,8 @@ package org.specfair.decode;
 import org.specfair.lm.FloatSoftmax;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,7 +18,13 @@ import java.nio.FloatBuffer;
  * <p>Why: at batch 16 a scoring chunk is ~80 positions x 50257 logits per model; torch makes a fresh 16 MB array for
  * every intermediate and reads it again (memory-bound, ~1.5 ms each), so the scoring pass cost 16-18% of a scored
  * speculative run on gpt-neo-125M shapes. Here each logit is read once from the model's output and every
- * intermediate lives in registers; exp and log are the Vector API's (SVML on x86, within 1 ulp).
+ * intermediate lives in registers.
+ *
+ * <p>Reproducible: exp and log are this class's own polynomials built from IEEE add, multiply, fused multiply-add
+ * and integer bit operations, and lane sums are added in lane order. The Vector API's own EXP / LOG (SVML stubs
+ * once C2 has compiled the loop, a different routine before) and its {@code reduceLanes} order differ between
+ * interpreted and compiled code, so rows depended on when the JIT got to them: a cluster's executors and local
+ * mode wrote different last bits. Every operation used here gives the same float in every execution mode.
  *
  * <p>Sums: per-lane float partial sums over blocks of {@link #BLOCK} logits, added into doubles (torch sums in
  * float32 pairwise); with blocks of 1024 the KL error against float64 reached 2.3e-6, with 128 it stays under the
@@ -90,13 +98,13 @@ final class DivergenceKernel {
         int bound = S.loopBound(z.length);
         for (int blockEnd = Math.min(bound, BLOCK); v < bound; blockEnd = Math.min(bound, blockEnd + BLOCK)) {
             for (; v < blockEnd; v += L) {
-                acc = acc.add(FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR).lanewise(VectorOperators.EXP));
+                acc = acc.add(exp(FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR)));
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += laneSum(acc);
             acc = FloatVector.zero(S);
         }
         for (; v < z.length; v++) {
-            sum += (float) Math.exp(Math.max(z[v] - max, -FloatSoftmax.FLOOR));
+            sum += exp(Math.max(z[v] - max, -FloatSoftmax.FLOOR));
         }
         return new float[] {max, (float) Math.log((float) sum)};
     }
@@ -132,9 +140,9 @@ final class DivergenceKernel {
                 FloatVector sq = FloatVector.fromArray(S, b, v).sub(mq);
                 FloatVector lp = sp.sub(lsP);
                 FloatVector lq = sq.sub(lsQ);
-                FloatVector p = sp.max(-FloatSoftmax.FLOOR).lanewise(VectorOperators.EXP).div(sumP);
-                FloatVector q = sq.max(-FloatSoftmax.FLOOR).lanewise(VectorOperators.EXP).div(sumQ);
-                FloatVector lm = p.add(q).mul(0.5f).lanewise(VectorOperators.LOG);
+                FloatVector p = exp(sp.max(-FloatSoftmax.FLOOR)).div(sumP);
+                FloatVector q = exp(sq.max(-FloatSoftmax.FLOOR)).div(sumQ);
+                FloatVector lm = log(p.add(q).mul(0.5f));
                 FloatVector d = lp.sub(lq);
                 s0 = s0.add(p.min(q));
                 s1 = s1.add(d.mul(p));
@@ -144,13 +152,13 @@ final class DivergenceKernel {
                 s5 = s5.add(lp.mul(p));
                 s6 = s6.add(lq.mul(q));
             }
-            out[0] += s0.reduceLanes(VectorOperators.ADD);
-            out[1] += s1.reduceLanes(VectorOperators.ADD);
-            out[2] += s2.reduceLanes(VectorOperators.ADD);
-            out[3] += s3.reduceLanes(VectorOperators.ADD);
-            out[4] += s4.reduceLanes(VectorOperators.ADD);
-            out[5] += s5.reduceLanes(VectorOperators.ADD);
-            out[6] += s6.reduceLanes(VectorOperators.ADD);
+            out[0] += laneSum(s0);
+            out[1] += laneSum(s1);
+            out[2] += laneSum(s2);
+            out[3] += laneSum(s3);
+            out[4] += laneSum(s4);
+            out[5] += laneSum(s5);
+            out[6] += laneSum(s6);
             s0 = zero;
             s1 = zero;
             s2 = zero;
@@ -164,9 +172,9 @@ final class DivergenceKernel {
             float sq = b[v] - maxQ;
             float lp = sp - lsP;
             float lq = sq - lsQ;
-            float p = (float) Math.exp(Math.max(sp, -FloatSoftmax.FLOOR)) / sumP;
-            float q = (float) Math.exp(Math.max(sq, -FloatSoftmax.FLOOR)) / sumQ;
-            float lm = (float) Math.log((p + q) * 0.5f);
+            float p = exp(Math.max(sp, -FloatSoftmax.FLOOR)) / sumP;
+            float q = exp(Math.max(sq, -FloatSoftmax.FLOOR)) / sumQ;
+            float lm = log((p + q) * 0.5f);
             float d = lp - lq;
             out[0] += Math.min(p, q);
             out[1] += d * p;
@@ -176,5 +184,95 @@ final class DivergenceKernel {
             out[5] += lp * p;
             out[6] += lq * q;
         }
+    }
+
+    // ---- exp and log from exact IEEE operations (see the class comment) ----
+
+    private static final float LOG2E = 1.44269504088896341f;
+    /** ln 2 split so that k * LN2_HI is exact for the k used here. */
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5 * 2^23: adding then subtracting it rounds a float of magnitude < 2^22 to the nearest integer. */
+    private static final float ROUND = 12582912f;
+    private static final float SQRT2 = 1.41421356f;
+
+    /** Lanes added in lane order (reduceLanes's order differs between interpreted and compiled code). */
+    private static double laneSum(FloatVector v) {
+        float[] lanes = new float[L];
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (float x : lanes) {
+            s += x;
+        }
+        return s;
+    }
+
+    /**
+     * e^x for x in [-87, 0] (all this class needs): x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor polynomial
+     * of degree 7 (truncation below 1e-8 relative), 2^k from the exponent bits.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector k = x.fma(b(LOG2E), b(ROUND)).sub(ROUND);
+        FloatVector r = k.fma(b(-LN2_HI), x);
+        r = k.fma(b(-LN2_LO), r);
+        FloatVector e = r.fma(b(1f / 5040), b(1f / 720));
+        e = e.fma(r, b(1f / 120));
+        e = e.fma(r, b(1f / 24));
+        e = e.fma(r, b(1f / 6));
+        e = e.fma(r, b(0.5f));
+        e = e.fma(r, b(1f));
+        e = e.fma(r, b(1f));
+        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        return e.mul(ki.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+    }
+
+    private static FloatVector b(float c) {
+        return FloatVector.broadcast(S, c);
+    }
+
+    /** The same steps on one float (the vector's tail): the same result as a lane. */
+    static float exp(float x) {
+        float k = Math.fma(x, LOG2E, ROUND) - ROUND;
+        float r = Math.fma(k, -LN2_HI, x);
+        r = Math.fma(k, -LN2_LO, r);
+        float e = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(r, 1f / 5040, 1f / 720), r, 1f / 120),
+                r, 1f / 24), r, 1f / 6), r, 0.5f), r, 1f), r, 1f);
+        return e * Float.intBitsToFloat(((int) k + 127) << 23);
+    }
+
+    /**
+     * log y for a positive normal y: y = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(t) with
+     * t = (m - 1) / (m + 1), |t| <= 0.172, by its series to t^11 (truncation below 1e-9).
+     */
+    static FloatVector log(FloatVector y) {
+        IntVector bits = y.reinterpretAsInts();
+        FloatVector e = (FloatVector) bits.lanewise(VectorOperators.ASHR, 23).sub(127).convert(VectorOperators.I2F, 0);
+        FloatVector m = bits.and(0x007fffff).or(0x3f800000).reinterpretAsFloats();
+        VectorMask<Float> big = m.compare(VectorOperators.GT, SQRT2);
+        m = m.blend(m.mul(0.5f), big);
+        e = e.blend(e.add(1f), big);
+        FloatVector t = m.sub(1f).div(m.add(1f));
+        FloatVector t2 = t.mul(t);
+        FloatVector series = t2.fma(b(1f / 11), b(1f / 9));
+        series = series.fma(t2, b(1f / 7));
+        series = series.fma(t2, b(1f / 5));
+        series = series.fma(t2, b(1f / 3));
+        series = series.fma(t2, b(1f));
+        return e.fma(b(LN2_HI), e.fma(b(LN2_LO), t.mul(2f).mul(series)));
+    }
+
+    /** The same steps on one float. */
+    static float log(float y) {
+        int bits = Float.floatToRawIntBits(y);
+        float e = (bits >> 23) - 127;
+        float m = Float.intBitsToFloat((bits & 0x007fffff) | 0x3f800000);
+        if (m > SQRT2) {
+            m = m * 0.5f;
+            e = e + 1f;
+        }
+        float t = (m - 1f) / (m + 1f);
+        float t2 = t * t;
+        float series = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(t2, 1f / 11, 1f / 9), t2, 1f / 7), t2, 1f / 5), t2, 1f / 3), t2, 1f);
+        return Math.fma(e, LN2_HI, Math.fma(e, LN2_LO, t * 2f * series));
     }
 }
