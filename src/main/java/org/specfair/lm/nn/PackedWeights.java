@@ -64,28 +64,7 @@ public final class PackedWeights {
 
     /** The packed copy of {@code weight} (with {@code bias}, may be null) for a product over {@code rows} rows, or null to use torch. */
     PackedMatrix forRows(NDArray weight, NDArray bias, long rows) {
-        if (!eligible || !frozen || !enabled || rows > MAX_ROWS) {
-            return null;
-        }
-        synchronized (this) {
-            if (!frozen) {
-                return null;
-            }
-            if (!PackedMatrix.warmUp()) {
-                return null;
-            }
-            PackedMatrix p = packs.get(weight);
-            if (p == null) {
-                if (!roomFor(weight, weight.size())) {
-                    frozen = false; // this model keeps torch's products from now on (logged once)
-                    packs.clear();
-                    return null;
-                }
-                p = pack(weight, bias);
-                packs.put(weight, p);
-            }
-            return p;
-        }
+        return lookup(packs, new NDArray[] {weight}, new NDArray[] {bias}, rows);
     }
 
     /**
@@ -93,6 +72,11 @@ public final class PackedWeights {
      * likewise; zeros for a part without one when another has one), for {@link Linear#applyAll}; or null.
      */
     PackedMatrix forRowsStacked(NDArray[] weights, NDArray[] biases, long rows) {
+        return lookup(stacked, weights, biases, rows);
+    }
+
+    /** The copy in {@code copies} (keyed by the first matrix), made on first use; null when torch must do it. */
+    private PackedMatrix lookup(Map<NDArray, PackedMatrix> copies, NDArray[] weights, NDArray[] biases, long rows) {
         if (!eligible || !frozen || !enabled || rows > MAX_ROWS) {
             return null;
         }
@@ -100,27 +84,31 @@ public final class PackedWeights {
             if (!frozen || !PackedMatrix.warmUp()) {
                 return null;
             }
-            PackedMatrix p = stacked.get(weights[0]);
+            PackedMatrix p = copies.get(weights[0]);
             if (p == null) {
                 long size = 0;
                 for (NDArray w : weights) {
                     size += w.size();
                 }
                 if (!roomFor(weights[0], size)) {
-                    frozen = false;
-                    packs.clear();
-                    stacked.clear();
+                    unfreeze(); // this model keeps torch's products from now on (logged once)
                     return null;
                 }
-                p = packStacked(weights, biases);
-                stacked.put(weights[0], p);
+                p = pack(weights, biases);
+                copies.put(weights[0], p);
             }
             return p;
         }
     }
 
-    private static PackedMatrix packStacked(NDArray[] weights, NDArray[] biases) {
+    /** Packs one matrix, or several stacked (their outputs one after the other). */
+    private static PackedMatrix pack(NDArray[] weights, NDArray[] biases) {
+        int threads = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
         int in = Math.toIntExact(weights[0].getShape().get(1));
+        if (weights.length == 1) {
+            int out = Math.toIntExact(weights[0].getShape().get(0));
+            return new PackedMatrix(weights[0].toFloatArray(), biases[0] == null ? null : biases[0].toFloatArray(), out, in, threads);
+        }
         int out = 0;
         boolean anyBias = false;
         for (int i = 0; i < weights.length; i++) {
@@ -138,7 +126,6 @@ public final class PackedWeights {
             }
             row += n;
         }
-        int threads = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
         return new PackedMatrix(w, b, out, in, threads);
     }
 
@@ -162,12 +149,5 @@ public final class PackedWeights {
     /** Heap a matrix of {@code weights} floats takes while it is packed: the plain copy read from torch plus the packed one. */
     static long bytesToPack(long weights) {
         return 2 * 4 * weights;
-    }
-
-    private static PackedMatrix pack(NDArray weight, NDArray bias) {
-        int out = Math.toIntExact(weight.getShape().get(0));
-        int in = Math.toIntExact(weight.getShape().get(1));
-        int threads = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
-        return new PackedMatrix(weight.toFloatArray(), bias == null ? null : bias.toFloatArray(), out, in, threads);
     }
 }
