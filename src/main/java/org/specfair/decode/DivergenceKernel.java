@@ -1,6 +1,7 @@
 package org.specfair.decode;
 
 import org.specfair.lm.FloatSoftmax;
+import org.specfair.lm.nn.ExactMath;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -19,11 +20,10 @@ import java.nio.FloatBuffer;
  * speculative run on gpt-neo-125M shapes. Here each logit is read once from the model's output and every
  * intermediate lives in registers.
  *
- * <p>Reproducible: exp and log are this class's own polynomials built from IEEE add, multiply, fused multiply-add
- * and integer bit operations, and lane sums are added in lane order. The Vector API's own EXP / LOG (SVML stubs
- * once C2 has compiled the loop, a different routine before) and its {@code reduceLanes} order differ between
- * interpreted and compiled code, so rows depended on when the JIT got to them: a cluster's executors and local
- * mode wrote different last bits. Every operation used here gives the same float in every execution mode.
+ * <p>Reproducible: exp and log are {@link ExactMath}'s (inlined by hand in the loops), and lane sums are added in
+ * lane order, so every operation gives the same float in every execution mode: with the Vector API's own EXP / LOG
+ * and {@code reduceLanes}, rows depended on when the JIT got to them, and a cluster's executors and local mode wrote
+ * different last bits.
  *
  * <p>Sums: per-lane float partial sums over blocks of {@link #BLOCK} logits, added into doubles (torch sums in
  * float32 pairwise); with blocks of 1024 the KL error against float64 reached 2.3e-6, with 128 it stays under the
@@ -92,9 +92,9 @@ final class DivergenceKernel {
         }
         // exp / log constants, broadcast once (the loop below, as in sums, inlines exp and log by hand: a vector passed to a
         // method the JIT does not inline is boxed, and the loop ran 5-20x slower when that happened)
-        FloatVector cLog2e = FloatVector.broadcast(S, LOG2E), cRound = FloatVector.broadcast(S, ROUND);
-        FloatVector cMinusLn2Hi = FloatVector.broadcast(S, -LN2_HI), cMinusLn2Lo = FloatVector.broadcast(S, -LN2_LO);
-        FloatVector cLn2Hi = FloatVector.broadcast(S, LN2_HI), cLn2Lo = FloatVector.broadcast(S, LN2_LO);
+        FloatVector cLog2e = FloatVector.broadcast(S, ExactMath.LOG2E), cRound = FloatVector.broadcast(S, ExactMath.ROUND);
+        FloatVector cMinusLn2Hi = FloatVector.broadcast(S, -ExactMath.LN2_HI), cMinusLn2Lo = FloatVector.broadcast(S, -ExactMath.LN2_LO);
+        FloatVector cLn2Hi = FloatVector.broadcast(S, ExactMath.LN2_HI), cLn2Lo = FloatVector.broadcast(S, ExactMath.LN2_LO);
         FloatVector c5040 = FloatVector.broadcast(S, 1f / 5040), c720 = FloatVector.broadcast(S, 1f / 720);
         FloatVector c120 = FloatVector.broadcast(S, 1f / 120), c24 = FloatVector.broadcast(S, 1f / 24);
         FloatVector c6 = FloatVector.broadcast(S, 1f / 6), cHalf = FloatVector.broadcast(S, 0.5f), cOne = FloatVector.broadcast(S, 1f);
@@ -111,7 +111,7 @@ final class DivergenceKernel {
             for (; v < blockEnd; v += L) {
                 FloatVector eX = FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR);
                 FloatVector eK = eX.fma(cLog2e, cRound);
-                FloatVector eKf = eK.sub(ROUND);
+                FloatVector eKf = eK.sub(ExactMath.ROUND);
                 FloatVector eR = eKf.fma(cMinusLn2Hi, eX);
                 eR = eKf.fma(cMinusLn2Lo, eR);
                 FloatVector e = eR.fma(c5040, c720);
@@ -121,14 +121,14 @@ final class DivergenceKernel {
                 e = e.fma(eR, cHalf);
                 e = e.fma(eR, cOne);
                 e = e.fma(eR, cOne);
-                e = e.mul(eK.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                e = e.mul(eK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 acc = acc.add(e);
             }
-            sum += laneSum(acc);
+            sum += ExactMath.laneSum(acc);
             acc = FloatVector.zero(S);
         }
         for (; v < z.length; v++) {
-            sum += exp(Math.max(z[v] - max, -FloatSoftmax.FLOOR));
+            sum += ExactMath.exp(Math.max(z[v] - max, -FloatSoftmax.FLOOR));
         }
         return new float[] {max, (float) Math.log((float) sum)};
     }
@@ -154,9 +154,9 @@ final class DivergenceKernel {
         float sumQ = (float) Math.exp(lsQ);
         // exp / log constants, broadcast once (the loop below inlines exp and log by hand: a vector passed to a
         // method the JIT does not inline is boxed, and the loop ran 5-20x slower when that happened)
-        FloatVector cLog2e = FloatVector.broadcast(S, LOG2E), cRound = FloatVector.broadcast(S, ROUND);
-        FloatVector cMinusLn2Hi = FloatVector.broadcast(S, -LN2_HI), cMinusLn2Lo = FloatVector.broadcast(S, -LN2_LO);
-        FloatVector cLn2Hi = FloatVector.broadcast(S, LN2_HI), cLn2Lo = FloatVector.broadcast(S, LN2_LO);
+        FloatVector cLog2e = FloatVector.broadcast(S, ExactMath.LOG2E), cRound = FloatVector.broadcast(S, ExactMath.ROUND);
+        FloatVector cMinusLn2Hi = FloatVector.broadcast(S, -ExactMath.LN2_HI), cMinusLn2Lo = FloatVector.broadcast(S, -ExactMath.LN2_LO);
+        FloatVector cLn2Hi = FloatVector.broadcast(S, ExactMath.LN2_HI), cLn2Lo = FloatVector.broadcast(S, ExactMath.LN2_LO);
         FloatVector c5040 = FloatVector.broadcast(S, 1f / 5040), c720 = FloatVector.broadcast(S, 1f / 720);
         FloatVector c120 = FloatVector.broadcast(S, 1f / 120), c24 = FloatVector.broadcast(S, 1f / 24);
         FloatVector c6 = FloatVector.broadcast(S, 1f / 6), cHalf = FloatVector.broadcast(S, 0.5f), cOne = FloatVector.broadcast(S, 1f);
@@ -178,7 +178,7 @@ final class DivergenceKernel {
                 FloatVector lq = sq.sub(lsQ);
                 FloatVector ePX = sp.max(-FloatSoftmax.FLOOR);
                 FloatVector ePK = ePX.fma(cLog2e, cRound);
-                FloatVector ePKf = ePK.sub(ROUND);
+                FloatVector ePKf = ePK.sub(ExactMath.ROUND);
                 FloatVector ePR = ePKf.fma(cMinusLn2Hi, ePX);
                 ePR = ePKf.fma(cMinusLn2Lo, ePR);
                 FloatVector eP = ePR.fma(c5040, c720);
@@ -188,11 +188,11 @@ final class DivergenceKernel {
                 eP = eP.fma(ePR, cHalf);
                 eP = eP.fma(ePR, cOne);
                 eP = eP.fma(ePR, cOne);
-                eP = eP.mul(ePK.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                eP = eP.mul(ePK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 FloatVector p = eP.div(sumP);
                 FloatVector eQX = sq.max(-FloatSoftmax.FLOOR);
                 FloatVector eQK = eQX.fma(cLog2e, cRound);
-                FloatVector eQKf = eQK.sub(ROUND);
+                FloatVector eQKf = eQK.sub(ExactMath.ROUND);
                 FloatVector eQR = eQKf.fma(cMinusLn2Hi, eQX);
                 eQR = eQKf.fma(cMinusLn2Lo, eQR);
                 FloatVector eQ = eQR.fma(c5040, c720);
@@ -202,10 +202,10 @@ final class DivergenceKernel {
                 eQ = eQ.fma(eQR, cHalf);
                 eQ = eQ.fma(eQR, cOne);
                 eQ = eQ.fma(eQR, cOne);
-                eQ = eQ.mul(eQK.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                eQ = eQ.mul(eQK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 FloatVector q = eQ.div(sumQ);
                 IntVector lmBits = (p.add(q).mul(0.5f)).reinterpretAsInts();
-                FloatVector lmE = lmBits.lanewise(VectorOperators.ASHR, 23).add(ROUND_BITS - 127).reinterpretAsFloats().sub(ROUND);
+                FloatVector lmE = lmBits.lanewise(VectorOperators.ASHR, 23).add(ExactMath.ROUND_BITS - 127).reinterpretAsFloats().sub(ExactMath.ROUND);
                 FloatVector lmM = lmBits.and(0x007fffff).or(0x3f800000).reinterpretAsFloats();
                 FloatVector lmT = lmM.sub(1f).div(lmM.add(1f));
                 FloatVector lmT2 = lmT.mul(lmT);
@@ -227,13 +227,13 @@ final class DivergenceKernel {
                 s5 = s5.add(lp.mul(p));
                 s6 = s6.add(lq.mul(q));
             }
-            out[0] += laneSum(s0);
-            out[1] += laneSum(s1);
-            out[2] += laneSum(s2);
-            out[3] += laneSum(s3);
-            out[4] += laneSum(s4);
-            out[5] += laneSum(s5);
-            out[6] += laneSum(s6);
+            out[0] += ExactMath.laneSum(s0);
+            out[1] += ExactMath.laneSum(s1);
+            out[2] += ExactMath.laneSum(s2);
+            out[3] += ExactMath.laneSum(s3);
+            out[4] += ExactMath.laneSum(s4);
+            out[5] += ExactMath.laneSum(s5);
+            out[6] += ExactMath.laneSum(s6);
             s0 = zero;
             s1 = zero;
             s2 = zero;
@@ -247,9 +247,9 @@ final class DivergenceKernel {
             float sq = b[v] - maxQ;
             float lp = sp - lsP;
             float lq = sq - lsQ;
-            float p = exp(Math.max(sp, -FloatSoftmax.FLOOR)) / sumP;
-            float q = exp(Math.max(sq, -FloatSoftmax.FLOOR)) / sumQ;
-            float lm = log((p + q) * 0.5f);
+            float p = ExactMath.exp(Math.max(sp, -FloatSoftmax.FLOOR)) / sumP;
+            float q = ExactMath.exp(Math.max(sq, -FloatSoftmax.FLOOR)) / sumQ;
+            float lm = ExactMath.log((p + q) * 0.5f);
             float d = lp - lq;
             out[0] += Math.min(p, q);
             out[1] += d * p;
@@ -259,102 +259,5 @@ final class DivergenceKernel {
             out[5] += lp * p;
             out[6] += lq * q;
         }
-    }
-
-    // ---- exp and log from exact IEEE operations (see the class comment) ----
-
-    private static final float LOG2E = 1.44269504088896341f;
-    /** ln 2 split so that k * LN2_HI is exact for the k used here. */
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-    /** 1.5 * 2^23: adding then subtracting it rounds a float of magnitude < 2^22 to the nearest integer. */
-    private static final float ROUND = 12582912f;
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
-
-    /** Lanes added in lane order (reduceLanes's order differs between interpreted and compiled code). */
-    private static double laneSum(FloatVector v) {
-        float[] lanes = new float[L];
-        v.intoArray(lanes, 0);
-        float s = 0;
-        for (float x : lanes) {
-            s += x;
-        }
-        return s;
-    }
-
-    /**
-     * e^x for x in [-87, 0] (all this class needs): x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor polynomial
-     * of degree 7 (truncation below 1e-8 relative), 2^k from the exponent bits.
-     */
-    static FloatVector exp(FloatVector x) {
-        FloatVector kRound = x.fma(b(LOG2E), b(ROUND)); // k in the low mantissa bits: ROUND's bits + k
-        FloatVector k = kRound.sub(ROUND);
-        FloatVector r = k.fma(b(-LN2_HI), x);
-        r = k.fma(b(-LN2_LO), r);
-        FloatVector e = r.fma(b(1f / 5040), b(1f / 720));
-        e = e.fma(r, b(1f / 120));
-        e = e.fma(r, b(1f / 24));
-        e = e.fma(r, b(1f / 6));
-        e = e.fma(r, b(0.5f));
-        e = e.fma(r, b(1f));
-        e = e.fma(r, b(1f));
-        // 2^k from the exponent bits, k read from kRound's bits (JDK 17's F2I convert is 3x slower than this)
-        IntVector biased = kRound.reinterpretAsInts().sub(ROUND_BITS - 127);
-        return e.mul(biased.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-    }
-
-    private static FloatVector b(float c) {
-        return FloatVector.broadcast(S, c);
-    }
-
-    /** The same steps on one float (the vector's tail): the same result as a lane. */
-    static float exp(float x) {
-        float k = Math.fma(x, LOG2E, ROUND) - ROUND;
-        float r = Math.fma(k, -LN2_HI, x);
-        r = Math.fma(k, -LN2_LO, r);
-        float e = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(r, 1f / 5040, 1f / 720), r, 1f / 120),
-                r, 1f / 24), r, 1f / 6), r, 0.5f), r, 1f), r, 1f);
-        return e * Float.intBitsToFloat(((int) k + 127) << 23);
-    }
-
-    /**
-     * log y for a positive normal y: y = 2^e m with m in [1, 2), log m = 2 atanh(t) with t = (m - 1) / (m + 1),
-     * 0 <= t < 1/3, by its series to t^17 (truncation below 1e-9). No compare-and-blend to centre m on 1: JDK 17
-     * runs masked blends 5x slower than the rest, and four more terms cost less.
-     */
-    static FloatVector log(FloatVector y) {
-        IntVector bits = y.reinterpretAsInts();
-        // the exponent as a float without JDK 17's slow I2F convert: (e + ROUND's bits) read as a float, minus ROUND
-        FloatVector e = bits.lanewise(VectorOperators.ASHR, 23).add(ROUND_BITS - 127).reinterpretAsFloats().sub(ROUND);
-        FloatVector m = bits.and(0x007fffff).or(0x3f800000).reinterpretAsFloats();
-        FloatVector t = m.sub(1f).div(m.add(1f));
-        FloatVector t2 = t.mul(t);
-        FloatVector series = t2.fma(b(1f / 17), b(1f / 15));
-        series = series.fma(t2, b(1f / 13));
-        series = series.fma(t2, b(1f / 11));
-        series = series.fma(t2, b(1f / 9));
-        series = series.fma(t2, b(1f / 7));
-        series = series.fma(t2, b(1f / 5));
-        series = series.fma(t2, b(1f / 3));
-        series = series.fma(t2, b(1f));
-        return e.fma(b(LN2_HI), e.fma(b(LN2_LO), t.mul(2f).mul(series)));
-    }
-
-    /** The same steps on one float. */
-    static float log(float y) {
-        int bits = Float.floatToRawIntBits(y);
-        float e = (bits >> 23) - 127;
-        float m = Float.intBitsToFloat((bits & 0x007fffff) | 0x3f800000);
-        float t = (m - 1f) / (m + 1f);
-        float t2 = t * t;
-        float series = Math.fma(t2, 1f / 17, 1f / 15);
-        series = Math.fma(series, t2, 1f / 13);
-        series = Math.fma(series, t2, 1f / 11);
-        series = Math.fma(series, t2, 1f / 9);
-        series = Math.fma(series, t2, 1f / 7);
-        series = Math.fma(series, t2, 1f / 5);
-        series = Math.fma(series, t2, 1f / 3);
-        series = Math.fma(series, t2, 1f);
-        return Math.fma(e, LN2_HI, Math.fma(e, LN2_LO, t * 2f * series));
     }
 }

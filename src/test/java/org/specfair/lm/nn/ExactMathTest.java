@@ -1,4 +1,4 @@
-package org.specfair.decode;
+package org.specfair.lm.nn;
 
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
@@ -8,11 +8,11 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The kernel's own exp and log: exp to a few ulps, log to a few ulps or 2e-7 absolute (what the sums need), and the scalar form (a row's tail) gives exactly a lane's
- * result. Both are built from IEEE operations only, which is what makes scoring rows the same whether the JIT has
- * compiled the kernel yet or not (checked by hand with -Xint, C1 only and C2: identical bits).
+ * ExactMath's exp and log: exp to a few ulps, log to a few ulps or 2e-7 absolute (what the sums need), and the scalar form (a row's tail) gives exactly a lane's
+ * result. Both are built from IEEE operations only, which is what makes scoring rows (DivergenceKernel) and attention rows the
+ * same whether the JIT has compiled a kernel yet or not (checked by hand with -Xint, C1 only and C2: identical bits).
  */
-class DivergenceKernelTest {
+class ExactMathTest {
     @Test
     void expAndLogAreAccurateAndTheScalarFormEqualsALane() {
         SplittableRandom rnd = new SplittableRandom(9);
@@ -26,13 +26,13 @@ class DivergenceKernelTest {
             }
             float[] ex = new float[n];
             float[] ly = new float[n];
-            DivergenceKernel.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(ex, 0);
-            DivergenceKernel.log(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, y, 0)).intoArray(ly, 0);
+            ExactMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(ex, 0);
+            ExactMath.log(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, y, 0)).intoArray(ly, 0);
             for (int i = 0; i < n; i++) {
                 assertEquals(Math.exp(x[i]), ex[i], 4 * Math.ulp((float) Math.exp(x[i])), "exp " + x[i]);
                 assertEquals(Math.log(y[i]), ly[i], 4 * Math.ulp((float) Math.log(y[i])) + 2e-7, "log " + y[i]); // absolute near 1: e ln2 and log m cancel
-                assertEquals(Float.floatToIntBits(ex[i]), Float.floatToIntBits(DivergenceKernel.exp(x[i])), "scalar exp " + x[i]);
-                assertEquals(Float.floatToIntBits(ly[i]), Float.floatToIntBits(DivergenceKernel.log(y[i])), "scalar log " + y[i]);
+                assertEquals(Float.floatToIntBits(ex[i]), Float.floatToIntBits(ExactMath.exp(x[i])), "scalar exp " + x[i]);
+                assertEquals(Float.floatToIntBits(ly[i]), Float.floatToIntBits(ExactMath.log(y[i])), "scalar log " + y[i]);
             }
         }
     }
