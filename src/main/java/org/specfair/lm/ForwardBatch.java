@@ -21,7 +21,7 @@ import java.util.Arrays;
  */
 public final class ForwardBatch {
     /** Added to the scores of masked keys: large enough that exp() underflows to exactly 0. */
-    static final float MASKED = -1e9f;
+    public static final float MASKED = -1e9f;
 
     public final NDManager scope;
     public final int rows;
@@ -36,8 +36,10 @@ public final class ForwardBatch {
     private final int[] fed;
     private final ModelConfig config;
     /** Global and local masks, built on first use; null when built and masking nothing. */
-    private final NDArray[] masks = new NDArray[2];
+    private final float[][] maskValues = new float[2][];
     private final boolean[] built = new boolean[2];
+    /** The same as arrays in the pass's scope, made on first use. */
+    private final NDArray[] masks = new NDArray[2];
 
     private ForwardBatch(NDManager scope, ModelConfig config, int[][] tokens, KvCache cache) {
         this.scope = scope;
@@ -94,14 +96,31 @@ public final class ForwardBatch {
      */
     public NDArray mask(boolean local) {
         int i = local ? 1 : 0;
-        if (!built[i]) {
-            masks[i] = buildMask(local ? config.windowSize() : 0);
-            built[i] = true;
+        if (masks[i] == null) {
+            float[] m = maskValues(local);
+            if (m == null) {
+                return null;
+            }
+            int keysLen = m.length / (rows * width);
+            masks[i] = scope.create(m, new Shape(rows, 1, width, keysLen));
         }
         return masks[i];
     }
 
-    private NDArray buildMask(int window) {
+    /**
+     * The same mask as a row-major float array ({@link #MASKED} or 0 per row, query and key slot), or null when it
+     * masks nothing: what the CPU row path ({@link org.specfair.lm.nn.RowAttention}) reads.
+     */
+    public float[] maskValues(boolean local) {
+        int i = local ? 1 : 0;
+        if (!built[i]) {
+            maskValues[i] = buildMask(local ? config.windowSize() : 0);
+            built[i] = true;
+        }
+        return maskValues[i];
+    }
+
+    private float[] buildMask(int window) {
         int cached = cache == null ? 0 : cache.columns();
         int keysLen = cached + width;
         float[] m = new float[rows * width * keysLen];
@@ -124,7 +143,7 @@ public final class ForwardBatch {
                 }
             }
         }
-        return visible == m.length ? null : scope.create(m, new Shape(rows, 1, width, keysLen));
+        return visible == m.length ? null : m;
     }
 
     /** Tells the cache where this pass's slots live; call once after the last layer. */

@@ -5,6 +5,7 @@ import org.specfair.lm.nn.Activations;
 import org.specfair.lm.nn.Attention;
 import org.specfair.lm.nn.LayerNorm;
 import org.specfair.lm.nn.Linear;
+import org.specfair.lm.nn.RowBlock;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -23,6 +24,8 @@ public final class Gpt2 extends TransformerLM {
     private final NDArray wte;
     private final NDArray wpe;
     private final Block[] blocks;
+    /** The same blocks for the CPU row path. */
+    private final RowBlock[] rowBlocks;
     private final LayerNorm lnF;
     private final NDArray lmHead;
 
@@ -44,6 +47,13 @@ public final class Gpt2 extends TransformerLM {
                     new Linear(w.takeConv1D(p + "mlp.c_fc.weight", d, inner), w.take(p + "mlp.c_fc.bias", inner), packed),
                     new Linear(w.takeConv1D(p + "mlp.c_proj.weight", inner, d), w.take(p + "mlp.c_proj.bias", d), packed));
         }
+        rowBlocks = new RowBlock[blocks.length];
+        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        for (int i = 0; i < blocks.length; i++) {
+            Block blk = blocks[i];
+            rowBlocks[i] = new RowBlock(blk.ln1(), new Linear[] {blk.cAttn()}, blk.attnProj(), blk.ln2(), blk.fc(), blk.mlpProj(),
+                    c.numHeads(), false, scale);
+        }
         lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
         lmHead = w.lmHead("wte.weight", wte, c.tieWordEmbeddings(), c.vocabSize(), d);
         finishLoading(w);
@@ -53,6 +63,10 @@ public final class Gpt2 extends TransformerLM {
     public NDArray hidden(ForwardBatch b) {
         float scale = (float) (1.0 / Math.sqrt(c.headDim()));
         NDArray x = embed(wte, b.ids).add(embed(wpe, b.positions));   // (B, T, D)
+        NDArray rows = RowBlock.hidden(b, x, rowBlocks, lnF, c.activation(), packed); // CPU float32 inference
+        if (rows != null) {
+            return rows;
+        }
         for (int i = 0; i < blocks.length; i++) {
             Block blk = blocks[i];
             var parts = blk.cAttn().apply(blk.ln1().apply(x)).split(3, 2);   // q, k, v: (B, T, D) each

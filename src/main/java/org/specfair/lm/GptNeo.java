@@ -5,6 +5,7 @@ import org.specfair.lm.nn.Activations;
 import org.specfair.lm.nn.Attention;
 import org.specfair.lm.nn.LayerNorm;
 import org.specfair.lm.nn.Linear;
+import org.specfair.lm.nn.RowBlock;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -25,6 +26,8 @@ public final class GptNeo extends TransformerLM {
     private final NDArray wte;
     private final NDArray wpe;
     private final Block[] blocks;
+    /** The same blocks for the CPU row path. */
+    private final RowBlock[] rowBlocks;
     private final LayerNorm lnF;
     private final NDArray lmHead;
 
@@ -50,6 +53,12 @@ public final class GptNeo extends TransformerLM {
                     new Linear(w.take(p + "mlp.c_proj.weight", d, inner), w.take(p + "mlp.c_proj.bias", d), packed),
                     c.localLayers()[i]);
         }
+        rowBlocks = new RowBlock[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            Block blk = blocks[i];
+            rowBlocks[i] = new RowBlock(blk.ln1(), new Linear[] {blk.q(), blk.k(), blk.v()}, blk.out(), blk.ln2(), blk.fc(),
+                    blk.mlpProj(), c.numHeads(), blk.local(), 1f);
+        }
         lnF = new LayerNorm(w.take("ln_f.weight", d), w.take("ln_f.bias", d), eps);
         lmHead = w.lmHead("wte.weight", wte, c.tieWordEmbeddings(), c.vocabSize(), d);
         finishLoading(w);
@@ -58,6 +67,10 @@ public final class GptNeo extends TransformerLM {
     @Override
     public NDArray hidden(ForwardBatch b) {
         NDArray x = embed(wte, b.ids).add(embed(wpe, b.positions)); // (B, T, D)
+        NDArray rows = RowBlock.hidden(b, x, rowBlocks, lnF, c.activation(), packed); // CPU float32 inference
+        if (rows != null) {
+            return rows;
+        }
         for (int i = 0; i < blocks.length; i++) {
             Block blk = blocks[i];
             NDArray h = blk.ln1().apply(x);

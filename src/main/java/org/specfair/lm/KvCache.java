@@ -6,6 +6,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.nio.ByteOrder;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -149,8 +151,9 @@ public final class KvCache implements AutoCloseable {
     public NDArray[] append(int layer, NDArray k, NDArray v) {
         int end = columns + Math.toIntExact(k.getShape().get(2));
         if (keys[layer] == null || keys[layer].getShape().get(2) < end) {
-            keys[layer] = grow(keys[layer], k, end);
-            values[layer] = grow(values[layer], v, end);
+            Shape s = k.getShape();
+            keys[layer] = grow(keys[layer], s.get(1), s.get(3), k.getDataType(), end);
+            values[layer] = grow(values[layer], s.get(1), s.get(3), v.getDataType(), end);
         }
         NDIndex fresh = slots(columns, end);
         keys[layer].set(fresh, k);
@@ -160,13 +163,13 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * A larger buffer shaped like {@code like} holding {@code old}'s slots in use. A quarter to spare
-     * makes growth geometric (the copies cost O(1) per slot) while wasting little memory at long contexts.
+     * A larger buffer {@code [B, heads, capacity, headDim]} of {@code type} holding {@code old}'s slots in use. A
+     * quarter to spare makes growth geometric (the copies cost O(1) per slot) while wasting little memory at long
+     * contexts.
      */
-    private NDArray grow(NDArray old, NDArray like, int needed) {
+    private NDArray grow(NDArray old, long heads, long headDim, DataType type, int needed) {
         long capacity = Math.max(MIN_CAPACITY, needed + needed / 4);
-        Shape s = like.getShape();
-        NDArray buffer = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)), like.getDataType());
+        NDArray buffer = manager.zeros(new Shape(rows, heads, capacity, headDim), type);
         if (old != null) {
             NDIndex used = slots(0, columns);
             try (NDArray inUse = old.get(used)) {
@@ -175,6 +178,32 @@ public final class KvCache implements AutoCloseable {
             old.close();
         }
         return buffer;
+    }
+
+    /**
+     * The row path's form of {@link #append} ({@link org.specfair.lm.nn.RowAttention}, CPU float32): makes room for
+     * {@code t} more slots in a layer and returns views of its key and value buffers, {@code [B, heads, capacity,
+     * headDim]} floats in native byte order, which the caller writes this pass's slots {@code [columns(), columns() + t)}
+     * into and reads every slot in use from. The views are valid until the next pass.
+     */
+    public RowBuffers reserve(int layer, int t, int heads, int headDim) {
+        int end = columns + t;
+        if (keys[layer] == null || keys[layer].getShape().get(2) < end) {
+            keys[layer] = grow(keys[layer], heads, headDim, DataType.FLOAT32, end);
+            values[layer] = grow(values[layer], heads, headDim, DataType.FLOAT32, end);
+        }
+        if (keys[layer].getDataType() != DataType.FLOAT32) {
+            throw new IllegalStateException("the row path needs a float32 cache, not " + keys[layer].getDataType());
+        }
+        return new RowBuffers(view(keys[layer]), view(values[layer]), Math.toIntExact(keys[layer].getShape().get(2)));
+    }
+
+    /** A layer's key and value buffers as the row path sees them; {@code capacity} slots per row and head. */
+    public record RowBuffers(ByteBuffer keys, ByteBuffer values, int capacity) {}
+
+    /** The buffer's own memory (a view, not a copy: the row path writes through it). */
+    private static ByteBuffer view(NDArray buffer) {
+        return buffer.toByteBuffer(true).order(ByteOrder.nativeOrder());
     }
 
     /**

@@ -36,6 +36,8 @@ public final class PackedWeights {
     private final Map<NDArray, PackedMatrix> packs = new IdentityHashMap<>();
     /** Stacked copies ({@link Linear#applyAll}), by their first matrix. */
     private final Map<NDArray, PackedMatrix> stacked = new IdentityHashMap<>();
+    /** Float copies of norm weights and biases ({@link RowBlock}). */
+    private final Map<NDArray, float[]> vectors = new IdentityHashMap<>();
     private volatile boolean frozen = true;
 
     /** For a model whose weights live on {@code device} as {@code dtype}. */
@@ -60,6 +62,7 @@ public final class PackedWeights {
         frozen = false;
         packs.clear();
         stacked.clear();
+        vectors.clear();
     }
 
     /** The packed copy of {@code weight} (with {@code bias}, may be null) for a product over {@code rows} rows, or null to use torch. */
@@ -73,6 +76,18 @@ public final class PackedWeights {
      */
     PackedMatrix forRowsStacked(NDArray[] weights, NDArray[] biases, long rows) {
         return lookup(stacked, weights, biases, rows);
+    }
+
+    /** Float copies of small weight vectors (norms) for the row path, made on first use; null when the copies are off. */
+    synchronized float[][] vectors(NDArray... weights) {
+        if (!eligible || !frozen || !enabled) {
+            return null;
+        }
+        float[][] out = new float[weights.length][];
+        for (int i = 0; i < weights.length; i++) {
+            out[i] = vectors.computeIfAbsent(weights[i], NDArray::toFloatArray);
+        }
+        return out;
     }
 
     /** The copy in {@code copies} (keyed by the first matrix), made on first use; null when torch must do it. */

@@ -1,0 +1,170 @@
+package org.specfair.lm.nn;
+
+import org.specfair.lm.ForwardBatch;
+import org.specfair.lm.KvCache;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * {@link Attention#selfAttention} for the CPU row path ({@link RowBlock}): the same causal self-attention with the
+ * KV cache, in Java on float arrays, for GPT-2 and GPT-Neo (as many key/value heads as query heads, no rotary).
+ *
+ * <p>Why: for a few rows the attention itself is tiny, but torch spends ~20 ops on it per layer (reshapes,
+ * transposes, the cache writes, two matmuls, the mask, the softmax), ~10 us each, and at gpt-neo-125M shapes those
+ * ops cost about as much as reading the layer's weights.
+ *
+ * <p>Per row, head and query, in slot order: scores q.k (lanes of the head dimension, added in lane order) times
+ * {@code scale}, over the slots the query may see ({@link ForwardBatch#maskValues}: masked slots are skipped, which
+ * is what torch's exp(-1e9) = 0 makes of them), softmax with {@link ExactMath#exp}, then the probability-weighted sum
+ * of values, each lane its own chain. A query's result therefore does not depend on which other rows, queries or
+ * dead slots share its pass, and every operation gives the same float whether the JIT has compiled this code yet or
+ * not. A padding query (one that sees nothing) gets zeros: its output is never read.
+ */
+public final class RowAttention {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private RowAttention() {}
+
+    /**
+     * @param qkv   this pass's queries, keys and values, {@code [B * T, 3 * D]} row-major (q, then k, then v)
+     * @param heads query heads (= key/value heads); D = heads * headDim
+     * @param local GPT-Neo local layer (window mask)
+     * @param scale multiplier on q.k (1/sqrt(hd) for GPT-2, 1 for GPT-Neo)
+     * @return {@code [B * T, D]} row-major
+     */
+    public static float[] apply(ForwardBatch b, int layer, float[] qkv, int heads, boolean local, float scale) {
+        int rows = b.rows;
+        int t = b.width;
+        int d3 = qkv.length / (rows * t);
+        int d = d3 / 3;
+        int hd = d / heads;
+        // Where keys and values live: the cache's buffers (this pass's slots written into them first), or without
+        // a cache a buffer of this pass's slots only. Layout [B, heads, capacity, hd] either way.
+        int first;
+        int capacity;
+        ByteBuffer keys;
+        ByteBuffer values;
+        if (b.cache != null) {
+            first = b.cache.columns();
+            KvCache.RowBuffers buffers = b.cache.reserve(layer, t, heads, hd);
+            keys = buffers.keys();
+            values = buffers.values();
+            capacity = buffers.capacity();
+        } else {
+            first = 0;
+            capacity = t;
+            keys = ByteBuffer.allocate(4 * rows * heads * t * hd).order(ORDER);
+            values = ByteBuffer.allocate(4 * rows * heads * t * hd).order(ORDER);
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < t; j++) {
+                int src = (r * t + j) * d3;
+                for (int h = 0; h < heads; h++) {
+                    int dst = 4 * (((r * heads + h) * capacity + first + j) * hd);
+                    int e = 0;
+                    for (; e + L <= hd; e += L) {
+                        FloatVector.fromArray(S, qkv, src + d + h * hd + e).intoByteBuffer(keys, dst + 4 * e, ORDER);
+                        FloatVector.fromArray(S, qkv, src + 2 * d + h * hd + e).intoByteBuffer(values, dst + 4 * e, ORDER);
+                    }
+                    for (; e < hd; e++) {
+                        keys.putFloat(dst + 4 * e, qkv[src + d + h * hd + e]);
+                        values.putFloat(dst + 4 * e, qkv[src + 2 * d + h * hd + e]);
+                    }
+                }
+            }
+        }
+        int keysLen = first + t;
+        float[] mask = b.maskValues(local);
+        float[] out = new float[rows * t * d];
+        float[] scores = new float[keysLen];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < t; j++) {
+                int m0 = (r * t + j) * keysLen;
+                for (int h = 0; h < heads; h++) {
+                    int q0 = (r * t + j) * d3 + h * hd;
+                    int kv0 = ((r * heads + h) * capacity) * hd;
+                    attendOne(qkv, q0, keys, values, kv0, hd, keysLen, mask, m0, scale, scores, out, (r * t + j) * d + h * hd);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One query of one head: out[o0, o0 + hd) = softmax(scale q.K + mask) V over slots [0, keysLen). */
+    private static void attendOne(float[] qkv, int q0, ByteBuffer keys, ByteBuffer values, int kv0, int hd, int keysLen,
+                                  float[] mask, int m0, float scale, float[] scores, float[] out, int o0) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < keysLen; c++) {
+            if (mask != null && mask[m0 + c] != 0f) {
+                continue;
+            }
+            float s = dot(qkv, q0, keys, 4 * (kv0 + c * hd), hd);
+            if (scale != 1f) {
+                s *= scale;
+            }
+            scores[c] = s;
+            max = Math.max(max, s);
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+            return; // a padding query: sees no slot, output never read
+        }
+        float sum = 0f;
+        for (int c = 0; c < keysLen; c++) {
+            if (mask != null && mask[m0 + c] != 0f) {
+                continue;
+            }
+            float x = scores[c] - max;
+            float e = x < -87f ? 0f : ExactMath.exp(x);
+            scores[c] = e;
+            sum += e;
+        }
+        for (int c = 0; c < keysLen; c++) {
+            scores[c] /= sum; // probabilities (masked slots hold stale numbers and are skipped below)
+        }
+        int e = 0;
+        for (; e + L <= hd; e += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int c = 0; c < keysLen; c++) {
+                if (mask != null && mask[m0 + c] != 0f) {
+                    continue;
+                }
+                FloatVector v = FloatVector.fromByteBuffer(S, values, 4 * (kv0 + c * hd + e), ORDER);
+                acc = v.fma(FloatVector.broadcast(S, scores[c]), acc);
+            }
+            acc.intoArray(out, o0 + e);
+        }
+        for (; e < hd; e++) {
+            float acc = 0f;
+            for (int c = 0; c < keysLen; c++) {
+                if (mask != null && mask[m0 + c] != 0f) {
+                    continue;
+                }
+                acc = Math.fma(values.getFloat(4 * (kv0 + c * hd + e)), scores[c], acc);
+            }
+            out[o0 + e] = acc;
+        }
+    }
+
+    /** q.k over hd floats: per-lane fused chains, lanes added in lane order, then the tail. */
+    private static float dot(float[] q, int q0, ByteBuffer keys, int kByte, int hd) {
+        int e = 0;
+        float s = 0f;
+        if (hd >= L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; e + L <= hd; e += L) {
+                acc = FloatVector.fromArray(S, q, q0 + e).fma(FloatVector.fromByteBuffer(S, keys, kByte + 4 * e, ORDER), acc);
+            }
+            s = (float) ExactMath.laneSum(acc);
+        }
+        for (; e < hd; e++) {
+            s = Math.fma(q[q0 + e], keys.getFloat(kByte + 4 * e), s);
+        }
+        return s;
+    }
+}

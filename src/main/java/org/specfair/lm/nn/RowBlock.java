@@ -1,0 +1,192 @@
+package org.specfair.lm.nn;
+
+import org.specfair.lm.ForwardBatch;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A pre-LayerNorm GPT block (GPT-2, GPT-Neo) on the CPU row path: the whole pass after the embeddings runs in Java
+ * on float arrays, with the model's {@link PackedMatrix} copies for the products and {@link RowAttention}:
+ * <pre>
+ *   x += out(attention(qkv(ln1(x))))
+ *   x += proj(act(fc(ln2(x))))
+ * </pre>
+ * then the final norm. The same block as the architectures' torch code, the same weights.
+ *
+ * <p>Why: at gpt-neo-125M shapes a decode step streams ~500 MB of weights (~11 ms at this machine's ~45 GB/s), and
+ * the ~35 torch ops per layer between the products (norms, reshapes, attention, GELU in six ops, residual adds)
+ * cost another 3-4 ms. In Java they are a few microseconds per row, the pass makes no intermediate tensors, and the
+ * products take float arrays directly instead of copying out of and into tensors.
+ *
+ * <p>When: inference (no gradient) of a model on the CPU in float32 whose products all have packed copies
+ * ({@link PackedWeights}), with a supported activation; otherwise the architecture runs its torch ops. The choice
+ * depends on configuration only, never on the pass, so every pass of a job takes the same path. Rows are computed
+ * independently of each other (norms per row, products per output chain, attention per query), so a row's numbers do
+ * not depend on its batch mates.
+ *
+ * @param qkv   GPT-2's fused c_attn, or GPT-Neo's q, k, v (applied stacked, as {@link Linear#applyAll})
+ * @param scale multiplier on q.k (1/sqrt(hd) for GPT-2, 1 for GPT-Neo)
+ */
+public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, Linear fc, Linear proj,
+                       int heads, boolean local, float scale) {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
+    private static volatile boolean enabled = !"false".equals(System.getProperty("specfair.rowpath"));
+    private static final java.util.concurrent.atomic.AtomicLong PASSES = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Passes that took the row path in this JVM (tests and benchmarks check which path ran). */
+    public static long passes() {
+        return PASSES.get();
+    }
+
+    /** Turns the row path on or off for every model (benchmarks and tests compare both; default on). */
+    public static void use(boolean on) {
+        enabled = on;
+    }
+
+    /** The activations the row path computes (others keep torch's ops). */
+    public static boolean supports(String activation) {
+        return switch (activation) {
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu" -> true;
+            default -> false;
+        };
+    }
+
+    /** One block's packed products for this pass's row count. */
+    private record Products(PackedMatrix qkv, PackedMatrix out, PackedMatrix fc, PackedMatrix proj) {}
+
+    /**
+     * The hidden states {@code [B, T, D]} after the blocks and the final norm, computed on the row path from the
+     * embeddings {@code x} ({@code [B, T, D]}); or null when this pass must run the torch ops instead.
+     */
+    public static NDArray hidden(ForwardBatch b, NDArray x, RowBlock[] blocks, LayerNorm lnF, String activation,
+                                 PackedWeights packed) {
+        if (!enabled || packed == null || !supports(activation) || x.hasGradient() || x.getDataType() != DataType.FLOAT32) {
+            return null;
+        }
+        long n = (long) b.rows * b.width;
+        Products[] products = new Products[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            products[i] = blocks[i].products(packed, n);
+            if (products[i] == null) {
+                return null;
+            }
+        }
+        float[][] finalNorm = packed.vectors(lnF.weight(), lnF.bias());
+        if (finalNorm == null) {
+            return null;
+        }
+        float[] h = new float[Math.toIntExact(x.size())];
+        x.toByteBuffer(true).asFloatBuffer().get(h);
+        for (int i = 0; i < blocks.length; i++) {
+            float[][] norms = packed.vectors(blocks[i].ln1.weight(), blocks[i].ln1.bias(), blocks[i].ln2.weight(), blocks[i].ln2.bias());
+            if (norms == null) {
+                return null; // the model was unfrozen for training between the checks and now: not worth a partial pass
+            }
+            blocks[i].apply(b, i, h, (int) n, products[i], norms, activation);
+        }
+        float[] y = layerNorm(h, (int) n, finalNorm[0], finalNorm[1], lnF.eps());
+        PASSES.incrementAndGet();
+        NDArray result = b.scope.create(x.getShape(), DataType.FLOAT32); // torch's memory, filled through a view (see Linear)
+        result.toByteBuffer(true).asFloatBuffer().put(y);
+        return result;
+    }
+
+    private Products products(PackedWeights packed, long n) {
+        PackedMatrix q;
+        if (qkv.length == 1) {
+            q = packed.forRows(qkv[0].weight(), qkv[0].bias(), n);
+        } else {
+            NDArray[] weights = new NDArray[qkv.length];
+            NDArray[] biases = new NDArray[qkv.length];
+            for (int i = 0; i < qkv.length; i++) {
+                weights[i] = qkv[i].weight();
+                biases[i] = qkv[i].bias();
+            }
+            q = packed.forRowsStacked(weights, biases, n);
+        }
+        PackedMatrix o = packed.forRows(out.weight(), out.bias(), n);
+        PackedMatrix f = packed.forRows(fc.weight(), fc.bias(), n);
+        PackedMatrix p = packed.forRows(proj.weight(), proj.bias(), n);
+        return q == null || o == null || f == null || p == null ? null : new Products(q, o, f, p);
+    }
+
+    /** The block on {@code n} rows of the residual stream {@code x}, in place. */
+    private void apply(ForwardBatch b, int layer, float[] x, int n, Products p, float[][] norms, String activation) {
+        float[] qkvRows = p.qkv.apply(layerNorm(x, n, norms[0], norms[1], ln1.eps()), n);
+        addInto(x, p.out.apply(RowAttention.apply(b, layer, qkvRows, heads, local, scale), n));
+        float[] inner = p.fc.apply(layerNorm(x, n, norms[2], norms[3], ln2.eps()), n);
+        if (activation.equals("relu")) {
+            for (int i = 0; i < inner.length; i++) {
+                inner[i] = Math.max(0f, inner[i]);
+            }
+        } else {
+            geluTanh(inner);
+        }
+        addInto(x, p.proj.apply(inner, n));
+    }
+
+    private static void addInto(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] += y[i];
+        }
+    }
+
+    /** LayerNorm of each row of {@code x} ({@code n} rows): mean and biased variance summed in double. */
+    static float[] layerNorm(float[] x, int n, float[] weight, float[] bias, float eps) {
+        int d = weight.length;
+        float[] y = new float[x.length];
+        for (int r = 0; r < n; r++) {
+            int at = r * d;
+            double sum = 0;
+            for (int i = 0; i < d; i++) {
+                sum += x[at + i];
+            }
+            float mean = (float) (sum / d);
+            double squares = 0;
+            for (int i = 0; i < d; i++) {
+                double c = x[at + i] - mean;
+                squares += c * c;
+            }
+            float rstd = (float) (1 / Math.sqrt(squares / d + eps));
+            for (int i = 0; i < d; i++) {
+                y[at + i] = (x[at + i] - mean) * rstd * weight[i] + bias[i];
+            }
+        }
+        return y;
+    }
+
+    /**
+     * GPT-2's "gelu_new" in place, as {@link Activations#geluTanh}: x sigmoid(2z), 2z = x (c + c 0.044715 x^2),
+     * c = 2 sqrt(2/pi), with sigmoid(t) = 1 / (1 + e^-t) for t >= 0 and e^t / (1 + e^t) below (exp of a non-positive
+     * number only, {@link ExactMath#exp}).
+     */
+    static void geluTanh(float[] v) {
+        float c = (float) (2 * SQRT_2_OVER_PI);
+        float c3 = (float) (2 * SQRT_2_OVER_PI * 0.044715);
+        int i = 0;
+        for (; i + L <= v.length; i += L) {
+            FloatVector x = FloatVector.fromArray(S, v, i);
+            FloatVector t = x.mul(x).mul(c3).add(c).mul(x);
+            FloatVector e = ExactMath.exp(t.abs().neg().max(-87f));
+            FloatVector sigmoidAbs = FloatVector.broadcast(S, 1f).div(e.add(1f));
+            VectorMask<Float> negative = t.lt(0f);
+            FloatVector sigmoid = sigmoidAbs.blend(e.mul(sigmoidAbs), negative);
+            x.mul(sigmoid).intoArray(v, i);
+        }
+        for (; i < v.length; i++) {
+            float x = v[i];
+            float t = x * x * c3 + c;
+            t = t * x;
+            float e = ExactMath.exp(Math.max(-Math.abs(t), -87f));
+            float sigmoidAbs = 1f / (e + 1f);
+            v[i] = x * (t < 0f ? e * sigmoidAbs : sigmoidAbs);
+        }
+    }
+}
