@@ -7,6 +7,7 @@ import org.specfair.lm.Models;
 import org.specfair.lm.nn.Linear;
 import org.specfair.lm.nn.PackedMatrix;
 import org.specfair.lm.nn.PackedWeights;
+import org.specfair.lm.nn.RowBlock;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -472,31 +473,36 @@ public final class EngineBench {
 
     /** How the model's products run: the switches of {@link PackedWeights} and {@link Linear}. */
     enum ProductForm {
-        LINEAR("linear", false, false),
-        FEW_ROW("few-row", false, true),
-        PACKED("packed", true, true);
+        LINEAR("linear", false, false, false),
+        FEW_ROW("few-row", false, true, false),
+        PACKED("packed", true, true, false),
+        ROW_PATH("row path", true, true, true);
 
         final String label;
         final boolean packed;
         final boolean fewRow;
+        final boolean rowPath;
 
-        ProductForm(String label, boolean packed, boolean fewRow) {
+        ProductForm(String label, boolean packed, boolean fewRow, boolean rowPath) {
             this.label = label;
             this.packed = packed;
             this.fewRow = fewRow;
+            this.rowPath = rowPath;
         }
 
         void select() {
             PackedWeights.use(packed);
             Linear.useFewRowForm(fewRow);
+            RowBlock.use(rowPath);
         }
     }
 
     /**
-     * Median ms of each pass in three forms taking turns pass by pass (so a slow spell of a shared machine hits all
-     * alike): torch's linear everywhere, the torch-only few-row form ({@code W . x^T}) and the packed kernel (the
-     * engine's default; with the kernel unavailable it falls back to the few-row form). Each pass also in decode
-     * steps: / the same form's median batch-1 step. JSON: {@code engine_*} is the default (packed) form.
+     * Median ms of each pass in four forms taking turns pass by pass (so a slow spell of a shared machine hits all
+     * alike): torch's linear everywhere, the torch-only few-row form ({@code W . x^T}), the packed kernel with torch's
+     * ops between the products, and the row path (the engine's default for GPT-2 / GPT-Neo: the blocks in Java,
+     * {@link RowBlock}; with the kernel unavailable it falls back to the few-row form). Each pass also in decode
+     * steps: / the same form's median batch-1 step. JSON: {@code engine_*} is the default (row path) form.
      */
     static Map<String, Object> fewRowPasses(CausalLM model, Plan plan) {
         int reps = plan.iters;
@@ -514,11 +520,13 @@ public final class EngineBench {
                     }
                 }
             }
-        } finally { // the defaults: packed unless -Dspecfair.packed=false, few-row form on
+        } finally { // the defaults: packed and row path unless switched off by -Dspecfair.packed / .rowpath=false, few-row form on
             PackedWeights.use(!"false".equals(System.getProperty("specfair.packed")));
+            RowBlock.use(!"false".equals(System.getProperty("specfair.rowpath")));
             Linear.useFewRowForm(true);
         }
-        System.out.println("few-row passes (median ms; torch's linear everywhere, the torch-only few-row form and the packed kernel,"
+        System.out.println("few-row passes (median ms; torch's linear everywhere, the torch-only few-row form, the packed kernel with"
+                + " torch's ops between products, and the row path (blocks in Java),"
                 + " in turns; 'steps' = / the same form's median batch-1 decode step; packed kernel "
                 + OpsBench.packedKernel(model.manager().getDevice(), model.dtype()) + ")");
         Map<String, Object> out = new LinkedHashMap<>();
@@ -532,6 +540,7 @@ public final class EngineBench {
         int lin = ProductForm.LINEAR.ordinal();
         int few = ProductForm.FEW_ROW.ordinal();
         int pk = ProductForm.PACKED.ordinal();
+        int rp = ProductForm.ROW_PATH.ordinal();
         for (int p = 0; p < PASSES.size(); p++) {
             StringBuilder ln = new StringBuilder(String.format(Locale.ROOT, "  %-28s", PASSES.get(p).name()));
             Map<String, Object> pass = new LinkedHashMap<>();
@@ -542,11 +551,11 @@ public final class EngineBench {
                 pass.put(key + "_ms", round(med[f][p]));
                 pass.put(key + "_steps", round(steps));
             }
-            ln.append(String.format(Locale.ROOT, "  packed %.2fx faster than linear, %.2fx than few-row",
-                    med[lin][p] / med[pk][p], med[few][p] / med[pk][p]));
+            ln.append(String.format(Locale.ROOT, "  row path %.2fx faster than linear, %.2fx than few-row, %.2fx than packed",
+                    med[lin][p] / med[rp][p], med[few][p] / med[rp][p], med[pk][p] / med[rp][p]));
             System.out.println(ln);
-            pass.put("engine_ms", round(med[pk][p]));
-            pass.put("engine_steps", round(med[pk][p] / med[pk][0]));
+            pass.put("engine_ms", round(med[rp][p]));
+            pass.put("engine_steps", round(med[rp][p] / med[rp][0]));
             out.put(PASSES.get(p).name().replace(", ", "_").replace(' ', '_'), pass);
         }
         return out;

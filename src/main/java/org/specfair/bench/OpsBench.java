@@ -129,7 +129,8 @@ public final class OpsBench {
             return "off (no --add-modules jdk.incubator.vector)";
         }
         return "false".equals(System.getProperty("specfair.packed")) ? "off (-Dspecfair.packed=false)"
-                : "on (up to " + PackedWeights.MAX_ROWS + " rows)";
+                : "on (up to " + PackedWeights.MAX_ROWS + " rows; GPT-2/GPT-Neo blocks in Java: "
+                + ("false".equals(System.getProperty("specfair.rowpath")) ? "off, -Dspecfair.rowpath=false" : "on") + ")";
     }
 
     /** PyTorch's intra-op threads (loading the engine first), which the engine's packed products also use. */

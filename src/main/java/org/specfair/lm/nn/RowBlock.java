@@ -73,10 +73,13 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         long n = (long) b.rows * b.width;
         Products[] products = new Products[blocks.length];
         for (int i = 0; i < blocks.length; i++) {
-            products[i] = blocks[i].products(packed, n);
+            products[i] = blocks[i].trainable() ? null : blocks[i].products(packed, n);
             if (products[i] == null) {
                 return null;
             }
+        }
+        if (lnF.weight().hasGradient() || lnF.bias().hasGradient()) {
+            return null;
         }
         float[][] finalNorm = packed.vectors(lnF.weight(), lnF.bias());
         if (finalNorm == null) {
@@ -96,6 +99,22 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         NDArray result = b.scope.create(x.getShape(), DataType.FLOAT32); // torch's memory, filled through a view (see Linear)
         result.toByteBuffer(true).asFloatBuffer().put(y);
         return result;
+    }
+
+    /**
+     * Whether a weight of this block takes part in training (a gradient is asked of it): the row path reads copies,
+     * so a weight changed in place (a training step, a finite-difference probe) must keep every pass on torch's ops.
+     */
+    private boolean trainable() {
+        for (Linear l : qkv) {
+            if (l.weight().hasGradient()) {
+                return true;
+            }
+        }
+        return ln1.weight().hasGradient() || ln1.bias().hasGradient() || out.weight().hasGradient() || ln2.weight().hasGradient()
+                || ln2.bias().hasGradient() || fc.weight().hasGradient() || proj.weight().hasGradient()
+                || out.bias() != null && out.bias().hasGradient() || fc.bias() != null && fc.bias().hasGradient()
+                || proj.bias() != null && proj.bias().hasGradient() || qkv[0].bias() != null && qkv[0].bias().hasGradient();
     }
 
     private Products products(PackedWeights packed, long n) {
