@@ -82,14 +82,15 @@ public final class RowAttention {
         int keysLen = first + t;
         float[] mask = b.maskValues(local);
         float[] out = new float[rows * t * d];
-        float[] scores = new float[keysLen];
+        int[] seen = new int[keysLen];
+        float[] probs = new float[keysLen];
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < t; j++) {
                 int m0 = (r * t + j) * keysLen;
                 for (int h = 0; h < heads; h++) {
                     int q0 = (r * t + j) * d3 + h * hd;
                     int kv0 = ((r * heads + h) * capacity) * hd;
-                    attendOne(qkv, q0, keys, values, kv0, hd, keysLen, mask, m0, scale, scores, out, (r * t + j) * d + h * hd);
+                    attendOne(qkv, q0, keys, values, kv0, hd, keysLen, mask, m0, scale, seen, probs, out, (r * t + j) * d + h * hd);
                 }
             }
         }
@@ -98,54 +99,48 @@ public final class RowAttention {
 
     /** One query of one head: out[o0, o0 + hd) = softmax(scale q.K + mask) V over slots [0, keysLen). */
     private static void attendOne(float[] qkv, int q0, ByteBuffer keys, ByteBuffer values, int kv0, int hd, int keysLen,
-                                  float[] mask, int m0, float scale, float[] scores, float[] out, int o0) {
-        float max = Float.NEGATIVE_INFINITY;
+                                  float[] mask, int m0, float scale, int[] seen, float[] probs, float[] out, int o0) {
+        int n = 0; // the slots this query sees, in slot order (no branches in the loops below: C2 keeps their vectors in registers)
         for (int c = 0; c < keysLen; c++) {
-            if (mask != null && mask[m0 + c] != 0f) {
-                continue;
+            if (mask == null || mask[m0 + c] == 0f) {
+                seen[n++] = c;
             }
-            float s = dot(qkv, q0, keys, 4 * (kv0 + c * hd), hd);
+        }
+        if (n == 0) {
+            return; // a padding query: sees no slot, output never read
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float s = dot(qkv, q0, keys, 4 * (kv0 + seen[i] * hd), hd);
             if (scale != 1f) {
                 s *= scale;
             }
-            scores[c] = s;
+            probs[i] = s;
             max = Math.max(max, s);
         }
-        if (max == Float.NEGATIVE_INFINITY) {
-            return; // a padding query: sees no slot, output never read
-        }
         float sum = 0f;
-        for (int c = 0; c < keysLen; c++) {
-            if (mask != null && mask[m0 + c] != 0f) {
-                continue;
-            }
-            float x = scores[c] - max;
+        for (int i = 0; i < n; i++) {
+            float x = probs[i] - max;
             float e = x < -87f ? 0f : ExactMath.exp(x);
-            scores[c] = e;
+            probs[i] = e;
             sum += e;
         }
-        for (int c = 0; c < keysLen; c++) {
-            scores[c] /= sum; // probabilities (masked slots hold stale numbers and are skipped below)
+        for (int i = 0; i < n; i++) {
+            probs[i] /= sum;
         }
         int e = 0;
         for (; e + L <= hd; e += L) {
             FloatVector acc = FloatVector.zero(S);
-            for (int c = 0; c < keysLen; c++) {
-                if (mask != null && mask[m0 + c] != 0f) {
-                    continue;
-                }
-                FloatVector v = FloatVector.fromByteBuffer(S, values, 4 * (kv0 + c * hd + e), ORDER);
-                acc = v.fma(FloatVector.broadcast(S, scores[c]), acc);
+            for (int i = 0; i < n; i++) {
+                FloatVector v = FloatVector.fromByteBuffer(S, values, 4 * (kv0 + seen[i] * hd + e), ORDER);
+                acc = v.fma(FloatVector.broadcast(S, probs[i]), acc);
             }
             acc.intoArray(out, o0 + e);
         }
         for (; e < hd; e++) {
             float acc = 0f;
-            for (int c = 0; c < keysLen; c++) {
-                if (mask != null && mask[m0 + c] != 0f) {
-                    continue;
-                }
-                acc = Math.fma(values.getFloat(4 * (kv0 + c * hd + e)), scores[c], acc);
+            for (int i = 0; i < n; i++) {
+                acc = Math.fma(values.getFloat(4 * (kv0 + seen[i] * hd + e)), probs[i], acc);
             }
             out[o0 + e] = acc;
         }
