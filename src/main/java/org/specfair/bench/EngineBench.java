@@ -349,8 +349,7 @@ public final class EngineBench {
     }
 
     /**
-     * FLOP rate of the packed kernel ({@link PackedMatrix}, called directly: the engine hands more than
-     * {@link PackedWeights#MAX_ROWS} rows to torch) over {@code n} rows of a square {@code n x n} float32 matrix, the
+     * FLOP rate of the packed kernel ({@link PackedMatrix}, called directly) over {@code n} rows of a square {@code n x n} float32 matrix, the
      * shape {@link #gemmGflops} times; 0 where the kernel is off.
      */
     static double packedGflops(int n, Plan plan, Device device, DataType type) {

@@ -31,8 +31,8 @@ import java.util.function.Function;
  * <p>Forms: {@code engine} (what the model's {@link Linear} does: the packed kernel where it applies, else the
  * few-row rule), {@code packed} (the Java Vector API kernel of {@link PackedMatrix}, only on the CPU in float32 with
  * the {@code jdk.incubator.vector} module; each weight copy is packed before the timing starts; called directly,
- * so at any row count, also beyond {@link PackedWeights#MAX_ROWS} where the engine hands products to torch, which
- * is how {@code --rows 12,16,24,32} checks that limit: the {@code pk/lin} line), {@code few-row}
+ * at any row count, which is how {@code --rows 64,128,256} compares it with torch at larger row counts: the
+ * {@code pk/lin} line), {@code few-row}
  * (the torch-only rule of {@link Linear} without a packed copy: {@code W . x^T} for 2-16 rows through wide weights,
  * the head's one row padded to two), {@code linear} (W stored {@code [out, in]}, torch's linear: sgemm with W transposed), {@code x.Wt}
  * (a contiguous {@code [in, out]} copy made once: sgemm without transposes), {@code W.xT} (W times the rows as
@@ -118,7 +118,7 @@ public final class OpsBench {
     }
 
     /**
-     * Whether the model's {@link Linear} takes the packed kernel for up to {@link PackedWeights#MAX_ROWS} rows on
+     * Whether the model's {@link Linear} takes the packed kernel on
      * {@code device} in {@code type}: "on", or "off" with the reason (mirrors {@link PackedWeights}' conditions).
      */
     static String packedKernel(Device device, DataType type) {
@@ -129,7 +129,7 @@ public final class OpsBench {
             return "off (no --add-modules jdk.incubator.vector)";
         }
         return "false".equals(System.getProperty("specfair.packed")) ? "off (-Dspecfair.packed=false)"
-                : "on (up to " + PackedWeights.MAX_ROWS + " rows; GPT-2/GPT-Neo blocks in Java: "
+                : "on (GPT-2/GPT-Neo blocks in Java: "
                 + ("false".equals(System.getProperty("specfair.rowpath")) ? "off, -Dspecfair.rowpath=false" : "on") + ")";
     }
 

@@ -100,4 +100,27 @@ class RowPathTest {
             assertArrayEquals(oneByOne[p], inBatch[p], name + ": position " + p + " fed alone one by one vs in a batch, several per pass");
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "neo-random"})
+    void aPassOfManyRowsTakesTheRowPathAndGivesEachRowItsOwnNumbers(String name) {
+        CausalLM m = KvCacheTest.model(name);
+        SplittableRandom rnd = new SplittableRandom(3);
+        int[][] prompts = new int[24][];
+        for (int r = 0; r < prompts.length; r++) {
+            prompts[r] = KvCacheTest.randomIds(rnd, 12); // 288 rows in one pass: beyond round 3's 256-row limit
+        }
+        long before = RowBlock.passes();
+        float[][][] all;
+        try (NDManager scope = m.manager().newSubManager()) {
+            all = KvCacheTest.rowLogits(m.logits(scope, prompts, null).toFloatArray(), prompts.length, 12);
+        }
+        assertEquals(before + 1, RowBlock.passes());
+        for (int r : new int[] {0, 17}) {
+            float[][] alone = KvCacheTest.alone(m, prompts[r]);
+            for (int j = 0; j < 12; j++) {
+                assertArrayEquals(alone[j], all[r][j], name + ": row " + r + " slot " + j + " alone vs among 24 rows");
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ import ai.djl.ndarray.types.Shape;
  * <p>A pass over a few rows (a verify pass of k + 1 tokens, a batch-8 decode step) should cost about what one row
  * costs: each weight is read once from memory whatever the row count. Three paths, first match wins:
  * <ol>
- *   <li><b>Packed</b> (CPU, float32, up to {@link PackedWeights#MAX_ROWS} (256) rows, no gradient): the model's
+ *   <li><b>Packed</b> (CPU, float32, any row count, no gradient): the model's
  *       {@link PackedMatrix} copy of W, a Java Vector API kernel that reads each weight once for four rows and keeps
  *       the partial sums in registers. It also makes a row's result independent of the other rows in the call.</li>
  *   <li><b>Few-row torch form</b> (no packed copy: GPU, half precision, a JVM without the Vector API module, or a

@@ -12,8 +12,8 @@ import org.apache.logging.log4j.Logger;
  * that lets a verify pass of k + 1 tokens or a batch-8 decode step cost about one decode step.
  *
  * <p>Why: at these sizes a decode step is bound by reading the weights, so a product over a few rows M should read
- * each weight once from memory whatever M is (used up to {@link PackedWeights#MAX_ROWS} rows, where it still beats
- * MKL's AVX2 code on this AMD CPU). MKL's sgemm (what torch's {@code linear} calls) does not: it streams a
+ * each weight once from memory whatever M is (used for every row count: it beats MKL's AVX2 code on this
+ * AMD CPU at every size measured). MKL's sgemm (what torch's {@code linear} calls) does not: it streams a
  * wide matrix again every 1-4 rows (the 50257x768 LM head: 9.7 ms for 1 row, 23 ms for 2, 36 ms for 3). This kernel
  * reads the weight once and keeps every row's partial sums in registers.
  *

@@ -15,20 +15,19 @@ import java.util.Map;
  * {@link Linear}. A model gets them only when it runs on the CPU in float32 and the JVM has the Vector API module;
  * otherwise (GPU, half precision, no module, {@code -Dspecfair.packed=false}) every product stays torch's.
  *
+ * <p>Every product of an inference pass takes the kernel, however many rows: its rows are computed independently, so
+ * a row's numbers do not depend on how a job batched its prompts or chunked its scored positions, which a row-count
+ * limit (torch beyond it; the two round differently) would break. Measured (`jobs/bench ops --rows
+ * 16,32,64,128,256`, gpt-neo-125M shapes, 2-core EPYC): never slower than torch up to 256 rows (packed / linear
+ * 0.36-0.53 on the head, 0.59-0.74 on the MLP matrices, 0.74-0.99 on fused q/k/v, a tie on 768x768; MKL runs AVX2
+ * code on this AMD CPU, the kernel AVX-512), and 1.5x torch's rate on a 1024-row GEMM ({@code jobs/bench engine}).
+ *
  * <p>The copies are a second, read-only copy of the weights in the Java heap (the size of the float32 checkpoint:
  * budget it in {@code -Xmx} / {@code spark.executor.memory}). Finetuning changes weights in place, so a model that is
  * about to be trained calls {@link #unfreeze()}: its copies are dropped and none are made again.
  */
 public final class PackedWeights {
     private static final Logger LOG = LogManager.getLogger(PackedWeights.class);
-    /**
-     * Products over more rows go to torch's GEMM. Measured (`jobs/bench ops --rows 16,32,64,128,256`, gpt-neo-125M
-     * shapes, 2-core EPYC): the kernel is never slower up to 256 rows (packed / linear 0.36-0.53 on the head,
-     * 0.59-0.74 on the MLP matrices, 0.74-0.99 on fused q/k/v, a tie on 768x768; MKL runs AVX2 code on this AMD CPU,
-     * the kernel AVX-512). So prefill of short prompts and batch-16 speculative verify passes (up to 80 rows) take
-     * it too; beyond 256 rows it is untested, and torch keeps them.
-     */
-    public static final int MAX_ROWS = 256;
     private static volatile boolean enabled = !"false".equals(System.getProperty("specfair.packed"));
     private static volatile boolean warned;
 
@@ -92,7 +91,7 @@ public final class PackedWeights {
 
     /** The copy in {@code copies} (keyed by the first matrix), made on first use; null when torch must do it. */
     private PackedMatrix lookup(Map<NDArray, PackedMatrix> copies, NDArray[] weights, NDArray[] biases, long rows) {
-        if (!eligible || !frozen || !enabled || rows > MAX_ROWS) {
+        if (!eligible || !frozen || !enabled) {
             return null;
         }
         synchronized (this) {

@@ -24,10 +24,11 @@ import jdk.incubator.vector.VectorSpecies;
  * products take float arrays directly instead of copying out of and into tensors.
  *
  * <p>When: inference (no gradient) of a model on the CPU in float32 whose products all have packed copies
- * ({@link PackedWeights}), with a supported activation; otherwise the architecture runs its torch ops. The choice
- * depends on configuration only, never on the pass, so every pass of a job takes the same path. Rows are computed
- * independently of each other (norms per row, products per output chain, attention per query), so a row's numbers do
- * not depend on its batch mates.
+ * ({@link PackedWeights}), with a supported activation, for passes of up to {@link #MAX_WIDTH} tokens per row, however
+ * many rows; otherwise the architecture runs its torch ops. The choice depends on configuration and the pass's
+ * width only, never on timing or on how many rows share the pass. Rows are computed independently of each other
+ * (norms per row, products per output chain, attention per query), so a row's numbers do not depend on its batch
+ * mates.
  *
  * @param qkv   GPT-2's fused c_attn, or GPT-Neo's q, k, v (applied stacked, as {@link Linear#applyAll})
  * @param scale multiplier on q.k (1/sqrt(hd) for GPT-2, 1 for GPT-Neo)
@@ -37,6 +38,12 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
+    /**
+     * Longest pass per row (tokens fed to one row) the row path takes; longer ones (a long prompt's prefill) go to
+     * torch, whose batched attention matmuls beat this per-query loop there. Decode, verify and short-prompt passes
+     * are far below it.
+     */
+    public static final int MAX_WIDTH = 256;
     private static volatile boolean enabled = !"false".equals(System.getProperty("specfair.rowpath"));
     private static final java.util.concurrent.atomic.AtomicLong PASSES = new java.util.concurrent.atomic.AtomicLong();
 
@@ -70,10 +77,13 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         if (!enabled || packed == null || !supports(activation) || x.hasGradient() || x.getDataType() != DataType.FLOAT32) {
             return null;
         }
+        if (b.width > MAX_WIDTH) {
+            return null;
+        }
         long n = (long) b.rows * b.width;
         Products[] products = new Products[blocks.length];
         for (int i = 0; i < blocks.length; i++) {
-            products[i] = blocks[i].trainable() ? null : blocks[i].products(packed, n);
+            products[i] = blocks[i].trainable() ? null : blocks[i].products(packed);
             if (products[i] == null) {
                 return null;
             }
@@ -92,9 +102,9 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
             if (norms == null) {
                 return null; // the model was unfrozen for training between the checks and now: not worth a partial pass
             }
-            blocks[i].apply(b, i, h, (int) n, products[i], norms, activation);
+            blocks[i].apply(b, i, h, Math.toIntExact(n), products[i], norms, activation);
         }
-        float[] y = layerNorm(h, (int) n, finalNorm[0], finalNorm[1], lnF.eps());
+        float[] y = layerNorm(h, Math.toIntExact(n), finalNorm[0], finalNorm[1], lnF.eps());
         PASSES.incrementAndGet();
         NDArray result = b.scope.create(x.getShape(), DataType.FLOAT32); // torch's memory, filled through a view (see Linear)
         result.toByteBuffer(true).asFloatBuffer().put(y);
@@ -117,10 +127,15 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
                 || proj.bias() != null && proj.bias().hasGradient() || qkv[0].bias() != null && qkv[0].bias().hasGradient();
     }
 
-    private Products products(PackedWeights packed, long n) {
+    /**
+     * The block's packed copies. They are asked for as for one row: the row path runs the kernel on all of a pass's
+     * rows whatever their number (up to {@link #MAX_WIDTH} per row), so that how a job batches its prompts never
+     * decides between the kernel and torch (they round differently).
+     */
+    private Products products(PackedWeights packed) {
         PackedMatrix q;
         if (qkv.length == 1) {
-            q = packed.forRows(qkv[0].weight(), qkv[0].bias(), n);
+            q = packed.forRows(qkv[0].weight(), qkv[0].bias(), 1);
         } else {
             NDArray[] weights = new NDArray[qkv.length];
             NDArray[] biases = new NDArray[qkv.length];
@@ -128,11 +143,11 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
                 weights[i] = qkv[i].weight();
                 biases[i] = qkv[i].bias();
             }
-            q = packed.forRowsStacked(weights, biases, n);
+            q = packed.forRowsStacked(weights, biases, 1);
         }
-        PackedMatrix o = packed.forRows(out.weight(), out.bias(), n);
-        PackedMatrix f = packed.forRows(fc.weight(), fc.bias(), n);
-        PackedMatrix p = packed.forRows(proj.weight(), proj.bias(), n);
+        PackedMatrix o = packed.forRows(out.weight(), out.bias(), 1);
+        PackedMatrix f = packed.forRows(fc.weight(), fc.bias(), 1);
+        PackedMatrix p = packed.forRows(proj.weight(), proj.bias(), 1);
         return q == null || o == null || f == null || p == null ? null : new Products(q, o, f, p);
     }
 
