@@ -107,7 +107,7 @@ public final class DecodeBench {
                         1000 / mainOnly.tokensPerSec(), 1000 / mainOnly.tokensPerSec() / floorMs, weightBytes / 1e6, peakGbps, floorMs);
             }
             if (compareNormalizer) {
-                hostPassEffect(List.of(mainOnlyDecoder, specDecoder), single, quick ? 1 : 2);
+                hostPassEffect(List.of(mainOnlyDecoder, specDecoder), single, quick ? 1 : 3);
                 HostLogits.use(!torchNormalizer);
             }
             List<DecodeRequest> many = prompts(16, 12, mainCfg.vocabSize(), 6);
