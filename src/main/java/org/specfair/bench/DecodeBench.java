@@ -31,7 +31,7 @@ import java.util.Random;
  * gpt-neo-125M), --peak-gbps GB/s (prints main-only decoding's ratio to the floor of reading its weights once per
  * token at that bandwidth), --torch-normalizer (greedy picks through torch's ops instead of the host pass
  * {@link HostLogits}; on a CPU the bench also times both on 1 and 5 rows of logits, side by side),
- * --compare-normalizer (batch-1 main-only and speculative decoding with the host pass and with torch's ops, taking
+ * --compare-normalizer (batch-1 main-only, assistant-only and speculative decoding with the host pass and with torch's ops, taking
  * turns prompt by prompt in the same run). Targets (issue 15): measured/predicted >= 0.85 at k = 2 and at k = 4 with the model's
  * one-step verify assumption; scoring <= 15% of the scored run at batch 16.
  *
@@ -107,7 +107,7 @@ public final class DecodeBench {
                         1000 / mainOnly.tokensPerSec(), 1000 / mainOnly.tokensPerSec() / floorMs, weightBytes / 1e6, peakGbps, floorMs);
             }
             if (compareNormalizer) {
-                hostPassEffect(List.of(mainOnlyDecoder, specDecoder), single, quick ? 1 : 3);
+                hostPassEffect(List.of(mainOnlyDecoder, draftOnlyDecoder, specDecoder), single, quick ? 1 : 3);
                 HostLogits.use(!torchNormalizer);
             }
             List<DecodeRequest> many = prompts(16, 12, mainCfg.vocabSize(), 6);
@@ -242,12 +242,12 @@ public final class DecodeBench {
     }
 
     /**
-     * Batch-1 tokens/s of main-only and speculative decoding with greedy picks by the host pass and by torch's ops,
-     * the four taking turns prompt by prompt (one run, so the machine's load hits them alike). Leaves the switch set
-     * to the last turn's; the caller restores it.
+     * Batch-1 tokens/s of main-only, assistant-only and speculative decoding (in that order in {@code decoders}) with
+     * greedy picks by the host pass and by torch's ops, the six taking turns prompt by prompt (one run, so the
+     * machine's load hits them alike). Leaves the switch set to the last turn's; the caller restores it.
      */
     static void hostPassEffect(List<Decoder> decoders, List<DecodeRequest> prompts, int reps) {
-        String[] names = {"main-only", "speculative"};
+        String[] names = {"main-only", "assistant-only", "speculative"};
         Run[][] runs = new Run[decoders.size()][2]; // [decoder][0 = host pass, 1 = torch]
         for (int rep = 0; rep < reps; rep++) {
             for (int p = 0; p < prompts.size(); p++) {
@@ -265,8 +265,9 @@ public final class DecodeBench {
             System.out.printf(Locale.ROOT, "picks     batch 1 %-12s host pass %8.2f tokens/s, torch's ops %8.2f tokens/s: %.3fx%n", names[d],
                     runs[d][0].tokensPerSec(), runs[d][1].tokensPerSec(), runs[d][0].tokensPerSec() / runs[d][1].tokensPerSec());
         }
-        System.out.printf(Locale.ROOT, "picks     speculative / main-only: %.3f with the host pass, %.3f with torch's ops; load average %s%n",
-                runs[1][0].tokensPerSec() / runs[0][0].tokensPerSec(), runs[1][1].tokensPerSec() / runs[0][1].tokensPerSec(), OpsBench.loadAverage());
+        System.out.printf(Locale.ROOT, "picks     speculative / main-only: %.3f with the host pass, %.3f with torch's ops; cost ratio c: %.3f and %.3f;"
+                        + " load average %s%n", runs[2][0].tokensPerSec() / runs[0][0].tokensPerSec(), runs[2][1].tokensPerSec() / runs[0][1].tokensPerSec(),
+                runs[0][0].tokensPerSec() / runs[1][0].tokensPerSec(), runs[0][1].tokensPerSec() / runs[1][1].tokensPerSec(), OpsBench.loadAverage());
     }
 
     /**
