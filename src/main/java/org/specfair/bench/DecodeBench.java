@@ -9,6 +9,8 @@ import org.specfair.decode.Mode;
 import org.specfair.decode.Schedule;
 import org.specfair.lm.CausalLM;
 import org.specfair.lm.DerivedWeights;
+import org.specfair.lm.FloatSoftmax;
+import org.specfair.lm.HostLogits;
 import org.specfair.lm.Models;
 import org.specfair.lm.RandomWeights;
 
@@ -27,7 +29,10 @@ import java.util.Random;
  * against) and the scoring pass's share of the time. Options: --quick, --layers-kept N, --noise S, --k K,
  * --device cpu|gpu:N, --dtype float32|float16, --shapes PRESET (the main model's shapes, default
  * gpt-neo-125M), --peak-gbps GB/s (prints main-only decoding's ratio to the floor of reading its weights once per
- * token at that bandwidth). Targets (issue 15): measured/predicted >= 0.85 at k = 2 and at k = 4 with the model's
+ * token at that bandwidth), --torch-normalizer (greedy picks through torch's ops instead of the host pass
+ * {@link HostLogits}; on a CPU the bench also times both on 1 and 5 rows of logits, side by side),
+ * --compare-normalizer (batch-1 main-only, assistant-only and speculative decoding with the host pass and with torch's ops, taking
+ * turns prompt by prompt in the same run). Targets (issue 15): measured/predicted >= 0.85 at k = 2 and at k = 4 with the model's
  * one-step verify assumption; scoring <= 15% of the scored run at batch 16.
  *
  * <p>{@code --hf-policies} instead compares Hugging Face's default draft policies by version, side by side on
@@ -46,6 +51,9 @@ public final class DecodeBench {
         String dtype = stringArg(args, "--dtype", "float32");
         String shapes = stringArg(args, "--shapes", "gpt-neo-125M");
         double peakGbps = doubleArg(args, "--peak-gbps", 0);
+        boolean torchNormalizer = List.of(args).contains("--torch-normalizer");
+        HostLogits.use(!torchNormalizer);
+        boolean compareNormalizer = List.of(args).contains("--compare-normalizer");
         int newTokens = quick ? 16 : 48;
         int prompts1 = quick ? 3 : 6;
         ModelConfig mainCfg = EngineShapes.named(shapes);
@@ -53,15 +61,18 @@ public final class DecodeBench {
             hfPolicies(mainCfg, keep, noise, embeddingStd, device, dtype, quick);
             return;
         }
-        System.out.printf(Locale.ROOT, "decode bench: main %s shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens, %s %s, packed kernel %s, load average %s%n",
+        System.out.printf(Locale.ROOT, "decode bench: main %s shapes (random, embedding std %.2f), assistant = first %d layers + N(0, %.4f) noise, k = %d, %d new tokens, %s %s, packed kernel %s, greedy picks by %s, load average %s%n",
                 shapes, embeddingStd, keep, noise, k, newTokens, device, dtype,
                 OpsBench.packedKernel(Models.parseDevice(device), Models.parseDtype(dtype, Models.parseDevice(device), null)),
-                OpsBench.loadAverage());
+                torchNormalizer ? "torch's ops (--torch-normalizer)" : "the host pass where it applies", OpsBench.loadAverage());
         try (CausalLM main = Models.build(mainCfg, new RandomWeights(1, 0.02, embeddingStd), device, dtype);
              CausalLM assistant = Models.build(mainCfg.withLayers(keep), new DerivedWeights(main, keep, noise, 2), device, dtype)) {
             List<DecodeRequest> single = prompts(prompts1, 12, mainCfg.vocabSize(), 5);
             DecodeConfig base = DecodeConfig.greedy(newTokens).withSchedule(Schedule.CONSTANT, k);
             warmUp(main, assistant, base);
+            if (device.equals("cpu") && dtype.equals("float32")) {
+                greedyPickCost(mainCfg.vocabSize(), quick);
+            }
             Decoder mainOnlyDecoder = new Decoder(main, assistant, base.withMode(Mode.MAIN_ONLY));
             Decoder draftOnlyDecoder = new Decoder(main, assistant, base.withMode(Mode.ASSISTANT_ONLY));
             Decoder specDecoder = new Decoder(main, assistant, base);
@@ -94,6 +105,10 @@ public final class DecodeBench {
                 double floorMs = weightBytes / (peakGbps * 1e6);
                 System.out.printf(Locale.ROOT, "floor     main-only batch 1: %.2f ms/token = %.2fx the floor of reading %.0f MB at %.0f GB/s (%.3f ms)%n",
                         1000 / mainOnly.tokensPerSec(), 1000 / mainOnly.tokensPerSec() / floorMs, weightBytes / 1e6, peakGbps, floorMs);
+            }
+            if (compareNormalizer) {
+                hostPassEffect(List.of(mainOnlyDecoder, draftOnlyDecoder, specDecoder), single, quick ? 1 : 3);
+                HostLogits.use(!torchNormalizer);
             }
             List<DecodeRequest> many = prompts(16, 12, mainCfg.vocabSize(), 6);
             Run[] b16 = interleaved(List.of(mainOnlyDecoder, specDecoder), many, 16, false, quick ? 1 : 2);
@@ -224,6 +239,78 @@ public final class DecodeBench {
             }
         }
         return total;
+    }
+
+    /**
+     * Batch-1 tokens/s of main-only, assistant-only and speculative decoding (in that order in {@code decoders}) with
+     * greedy picks by the host pass and by torch's ops, the six taking turns prompt by prompt (one run, so the
+     * machine's load hits them alike). Leaves the switch set to the last turn's; the caller restores it.
+     */
+    static void hostPassEffect(List<Decoder> decoders, List<DecodeRequest> prompts, int reps) {
+        String[] names = {"main-only", "assistant-only", "speculative"};
+        Run[][] runs = new Run[decoders.size()][2]; // [decoder][0 = host pass, 1 = torch]
+        for (int rep = 0; rep < reps; rep++) {
+            for (int p = 0; p < prompts.size(); p++) {
+                for (int j = 0; j < 2 * decoders.size(); j++) {
+                    int slot = (j + rep + p) % (2 * decoders.size());
+                    int d = slot / 2;
+                    int way = slot % 2;
+                    HostLogits.use(way == 0);
+                    Run r = timeEach(decoders.get(d), prompts.subList(p, p + 1), 1, false);
+                    runs[d][way] = runs[d][way] == null ? r : runs[d][way].plus(r);
+                }
+            }
+        }
+        for (int d = 0; d < decoders.size(); d++) {
+            System.out.printf(Locale.ROOT, "picks     batch 1 %-12s host pass %8.2f tokens/s, torch's ops %8.2f tokens/s: %.3fx%n", names[d],
+                    runs[d][0].tokensPerSec(), runs[d][1].tokensPerSec(), runs[d][0].tokensPerSec() / runs[d][1].tokensPerSec());
+        }
+        System.out.printf(Locale.ROOT, "picks     speculative / main-only: %.3f with the host pass, %.3f with torch's ops; cost ratio c: %.3f and %.3f;"
+                        + " load average %s%n", runs[2][0].tokensPerSec() / runs[0][0].tokensPerSec(), runs[2][1].tokensPerSec() / runs[0][1].tokensPerSec(),
+                runs[0][0].tokensPerSec() / runs[1][0].tokensPerSec(), runs[0][1].tokensPerSec() / runs[1][1].tokensPerSec(), OpsBench.loadAverage());
+    }
+
+    /**
+     * Per-row work of a greedy pick (argmax + softmax normalizer, copied to the host) on CPU float32 logits of 1 and 5
+     * rows (a decode step and a k = 4 verify pass at batch 1): torch's ops against {@link HostLogits}, alternately.
+     */
+    static void greedyPickCost(int vocab, boolean quick) {
+        int iterations = quick ? 50 : 300;
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            StringBuilder line = new StringBuilder("greedy    pick per call (argmax + normalizer to the host), median of " + iterations + ":");
+            for (int rows : new int[] {1, 5}) {
+                float[] z = new float[rows * vocab];
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = (float) rnd.nextDouble(-8, 8);
+                }
+                ai.djl.ndarray.NDArray logits = m.create(z, new ai.djl.ndarray.types.Shape(rows, vocab));
+                for (int i = 0; i < 200; i++) { // until the JIT has compiled the host pass (with --torch-normalizer it has not run yet)
+                    HostLogits.of(logits, null);
+                }
+                double[] torch = new double[iterations];
+                double[] host = new double[iterations];
+                for (int i = 0; i < iterations; i++) {
+                    long t0 = System.nanoTime();
+                    try (ai.djl.ndarray.NDManager scope = m.newSubManager()) {
+                        logits.tempAttach(scope);
+                        logits.argMax(-1).toLongArray();
+                        FloatSoftmax.normalizer(logits).toHost();
+                    }
+                    long t1 = System.nanoTime();
+                    HostLogits.of(logits, null);
+                    long t2 = System.nanoTime();
+                    torch[i] = (t1 - t0) / 1e3;
+                    host[i] = (t2 - t1) / 1e3;
+                }
+                java.util.Arrays.sort(torch);
+                java.util.Arrays.sort(host);
+                double t = torch[iterations / 2];
+                double h = host[iterations / 2];
+                line.append(String.format(Locale.ROOT, " %d row%s: torch %.0f us, host pass %.0f us (%.2fx);", rows, rows == 1 ? "" : "s", t, h, h / t));
+            }
+            System.out.println(line.substring(0, line.length() - 1) + ", load average " + OpsBench.loadAverage());
+        }
     }
 
     /** Time of one cached main pass over {@code tokens} tokens, in units of a one-token decode step (median of 15, the two alternating). */

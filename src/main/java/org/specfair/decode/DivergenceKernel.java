@@ -1,6 +1,7 @@
 package org.specfair.decode;
 
 import org.specfair.lm.FloatSoftmax;
+import org.specfair.lm.HostLogits;
 import org.specfair.lm.nn.ExactMath;
 
 import jdk.incubator.vector.FloatVector;
@@ -13,7 +14,8 @@ import java.nio.FloatBuffer;
 /**
  * {@link DivergenceMath}'s metrics for CPU logits in one pass per row (Java Vector API), instead of ~20 torch
  * passes over {@code [R, V]} arrays. Same formulas, same floor ({@link FloatSoftmax#FLOOR}), float32 terms:
- * per position, log p and p of both models, log m with m = (p + q) / 2, then seven sums over the vocabulary.
+ * per position, log p and p of both models, log m with m = (p + q) / 2, then seven sums over the vocabulary. A
+ * row's normalizer and argmax are {@link HostLogits}'s, the same code greedy decoding uses on a CPU.
  *
  * <p>Why: at batch 16 a scoring chunk is ~80 positions x 50257 logits per model; torch makes a fresh 16 MB array for
  * every intermediate and reads it again (memory-bound, ~1.5 ms each), so the scoring pass cost 16-18% of a scored
@@ -67,11 +69,11 @@ final class DivergenceKernel {
                 }
             }
             int tok = Math.toIntExact(tokens[r]);
-            float[] np = knownP != null ? new float[] {knownP.max()[r], knownP.logSum()[r]} : normalizer(a);
-            float[] nq = knownQ != null ? new float[] {knownQ.max()[r], knownQ.logSum()[r]} : normalizer(b);
+            float[] np = knownP != null ? new float[] {knownP.max()[r], knownP.logSum()[r]} : HostLogits.normalizer(a);
+            float[] nq = knownQ != null ? new float[] {knownQ.max()[r], knownQ.logSum()[r]} : HostLogits.normalizer(b);
             pTok[r] = Math.exp(((double) a[tok] - np[0]) - np[1]);
             qTok[r] = Math.exp(((double) b[tok] - nq[0]) - nq[1]);
-            agrees[r] = tokensAreMainArgmax ? b[tok] == nq[0] : argmax(a) == argmax(b);
+            agrees[r] = tokensAreMainArgmax ? b[tok] == nq[0] : HostLogits.argmax(a) == HostLogits.argmax(b);
             sums(a, b, np[0], np[1], nq[0], nq[1], sums);
             double alpha = sums[0];
             klPQ[r] = Math.max(0, sums[1]);
@@ -82,66 +84,6 @@ final class DivergenceKernel {
             tv[r] = Math.max(0, 1 - alpha);
         }
         return new DivergenceMath.Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, agrees);
-    }
-
-    /** {max, logSum} of a row, as {@link FloatSoftmax#normalizer}: logSum = log sum exp(max(z - max, -FLOOR)). */
-    private static float[] normalizer(float[] z) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float v : z) {
-            max = Math.max(max, v);
-        }
-        // exp / log constants, broadcast once (the loop below, as in sums, inlines exp and log by hand: a vector passed to a
-        // method the JIT does not inline is boxed, and the loop ran 5-20x slower when that happened)
-        FloatVector cLog2e = FloatVector.broadcast(S, ExactMath.LOG2E), cRound = FloatVector.broadcast(S, ExactMath.ROUND);
-        FloatVector cMinusLn2Hi = FloatVector.broadcast(S, -ExactMath.LN2_HI), cMinusLn2Lo = FloatVector.broadcast(S, -ExactMath.LN2_LO);
-        FloatVector cLn2Hi = FloatVector.broadcast(S, ExactMath.LN2_HI), cLn2Lo = FloatVector.broadcast(S, ExactMath.LN2_LO);
-        FloatVector c5040 = FloatVector.broadcast(S, 1f / 5040), c720 = FloatVector.broadcast(S, 1f / 720);
-        FloatVector c120 = FloatVector.broadcast(S, 1f / 120), c24 = FloatVector.broadcast(S, 1f / 24);
-        FloatVector c6 = FloatVector.broadcast(S, 1f / 6), cHalf = FloatVector.broadcast(S, 0.5f), cOne = FloatVector.broadcast(S, 1f);
-        FloatVector c17 = FloatVector.broadcast(S, 1f / 17), c15 = FloatVector.broadcast(S, 1f / 15);
-        FloatVector c13 = FloatVector.broadcast(S, 1f / 13), c11 = FloatVector.broadcast(S, 1f / 11);
-        FloatVector c9 = FloatVector.broadcast(S, 1f / 9), c7 = FloatVector.broadcast(S, 1f / 7);
-        FloatVector c5 = FloatVector.broadcast(S, 1f / 5), c3 = FloatVector.broadcast(S, 1f / 3);
-        FloatVector mv = FloatVector.broadcast(S, max);
-        FloatVector acc = FloatVector.zero(S);
-        double sum = 0;
-        int v = 0;
-        int bound = S.loopBound(z.length);
-        for (int blockEnd = Math.min(bound, BLOCK); v < bound; blockEnd = Math.min(bound, blockEnd + BLOCK)) {
-            for (; v < blockEnd; v += L) {
-                FloatVector eX = FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR);
-                FloatVector eK = eX.fma(cLog2e, cRound);
-                FloatVector eKf = eK.sub(ExactMath.ROUND);
-                FloatVector eR = eKf.fma(cMinusLn2Hi, eX);
-                eR = eKf.fma(cMinusLn2Lo, eR);
-                FloatVector e = eR.fma(c5040, c720);
-                e = e.fma(eR, c120);
-                e = e.fma(eR, c24);
-                e = e.fma(eR, c6);
-                e = e.fma(eR, cHalf);
-                e = e.fma(eR, cOne);
-                e = e.fma(eR, cOne);
-                e = e.mul(eK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-                acc = acc.add(e);
-            }
-            sum += ExactMath.laneSum(acc);
-            acc = FloatVector.zero(S);
-        }
-        for (; v < z.length; v++) {
-            sum += ExactMath.exp(Math.max(z[v] - max, -FloatSoftmax.FLOOR));
-        }
-        return new float[] {max, (float) Math.log((float) sum)};
-    }
-
-    /** First index of the row's maximum (torch's argmax). */
-    private static int argmax(float[] z) {
-        int best = 0;
-        for (int v = 1; v < z.length; v++) {
-            if (z[v] > z[best]) {
-                best = v;
-            }
-        }
-        return best;
     }
 
     /**

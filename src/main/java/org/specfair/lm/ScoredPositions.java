@@ -6,10 +6,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The few numbers greedy decoding needs from logits {@code [B, T, V]}, computed on the device so
- * that only {@code B x T} values cross to the host: the argmax token, and the log-probability
- * (temperature-1 softmax) of a requested token at each slot, and the softmax normalizer per slot
- * (fetched anyway; the scoring pass reuses it).
+ * The few numbers greedy decoding needs from logits {@code [B, T, V]}: the argmax token, the log-probability
+ * (temperature-1 softmax) of a requested token at each slot, and the softmax normalizer per slot (fetched anyway;
+ * the scoring pass reuses it). CPU float32 logits are read once on the host ({@link HostLogits}); otherwise they
+ * are computed on the device so that only {@code B x T} values cross to the host.
  */
 public record ScoredPositions(int[][] argmax, double[][] logProb, FloatSoftmax.HostNormalizer normalizer) {
     /** The normalizer of slots {@code [from, from + count)} of row r. */
@@ -22,21 +22,39 @@ public record ScoredPositions(int[][] argmax, double[][] logProb, FloatSoftmax.H
         Shape s = logits.getShape();
         int b = (int) s.get(0);
         int t = (int) s.get(1);
-        FloatSoftmax.HostNormalizer normalizer = FloatSoftmax.normalizer(logits).toHost(); // B x T
-        long[] idx = new long[b * t];
+        int[] idx = new int[b * t];
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
                 idx[r * t + j] = j < tokens[r].length && tokens[r][j] >= 0 ? tokens[r][j] : 0;
             }
         }
-        NDArray picked = logits.gather(scope.create(idx, new Shape(b, t, 1)), 2);
-        long[] am = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
-        double[] lp = normalizer.logProbs(picked.toFloatArray());
+        FloatSoftmax.HostNormalizer normalizer; // B x T
+        int[] am;
+        float[] picked;
+        if (HostLogits.applies(logits)) {
+            HostLogits.Rows rows = HostLogits.of(logits, idx);
+            normalizer = rows.normalizer();
+            am = rows.argmax();
+            picked = rows.picked();
+        } else {
+            normalizer = FloatSoftmax.normalizer(logits).toHost();
+            long[] idxLong = new long[idx.length];
+            for (int i = 0; i < idx.length; i++) {
+                idxLong[i] = idx[i];
+            }
+            picked = logits.gather(scope.create(idxLong, new Shape(b, t, 1)), 2).toFloatArray();
+            long[] amLong = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
+            am = new int[amLong.length];
+            for (int i = 0; i < am.length; i++) {
+                am[i] = (int) amLong[i];
+            }
+        }
+        double[] lp = normalizer.logProbs(picked);
         int[][] argmax = new int[b][t];
         double[][] logProb = new double[b][t];
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
-                argmax[r][j] = (int) am[r * t + j];
+                argmax[r][j] = am[r * t + j];
                 boolean wanted = j < tokens[r].length && tokens[r][j] >= 0;
                 logProb[r][j] = wanted ? lp[r * t + j] : Double.NaN;
                 if (wanted && Double.isNaN(lp[r * t + j])) {

@@ -1,0 +1,192 @@
+package org.specfair.lm;
+
+import org.specfair.lm.nn.ExactMath;
+import org.specfair.lm.nn.PackedMatrix;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Per row of CPU float32 logits {@code [..., V]}: the argmax (first maximal index, as torch's argmax) and the softmax
+ * normalizer exactly as {@link FloatSoftmax#normalizer} defines it (max, logSum = log sum exp(max(z - max, -FLOOR))),
+ * computed in Java from one host view of the logits.
+ *
+ * <p>Why: greedy decoding needs these numbers for every row it decodes. Through torch they cost an argMax plus six
+ * passes over {@code [B, V]} (max, maximum, sub, exp, sum, log), each writing a fresh array: most of the 6-7% of a
+ * speculative run (gpt-neo-125M shapes, batch 1, CPU) spent outside the forward passes. Here each row is copied once
+ * from the model's output into a row buffer that stays in cache, then read by two Vector API loops (max, then the
+ * floored exp sum) and a scan for the first maximal index: ~30 us a row against torch's ~150-290 us for one row.
+ *
+ * <p>Reproducible, as {@code decode/DivergenceKernel} (which uses {@link #normalizer(float[])} too): rows are
+ * computed one at a time, exp is {@link ExactMath}'s inlined by hand, partial sums are float per lane over blocks of
+ * {@link #BLOCK} logits added in lane order into a double, so a row gets the same bits whatever its batch, its
+ * position in it and the JIT's state (checked by hand with -Xint, C1 only and C2: identical bits). Against torch: max
+ * and argmax are identical, logSum agrees within float32 rounding (HostLogitsTest).
+ */
+public final class HostLogits {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Logits per block whose per-lane float partial sums are then added in double (DivergenceKernel's choice). */
+    private static final int BLOCK = 128;
+
+    private static volatile boolean enabled = true;
+
+    private HostLogits() {}
+
+    /**
+     * Per row: the first maximal index, the normalizer, and the logit at the requested index ({@code picked}; null
+     * when none was requested).
+     */
+    public record Rows(int[] argmax, FloatSoftmax.HostNormalizer normalizer, float[] picked) {}
+
+    /** Whether CPU float32 logits take this path (default on; tests and benchmarks compare it with torch's ops). */
+    public static void use(boolean on) {
+        enabled = on;
+    }
+
+    /**
+     * Whether {@link #of} is the path for these logits: CPU, float32, and a JVM whose Vector API code is compiled
+     * (the same configuration-only condition as the packed products; interpreted, these loops crawl).
+     */
+    public static boolean applies(NDArray logits) {
+        return enabled && logits.getDevice().getDeviceType().equals(Device.Type.CPU) && logits.getDataType() == DataType.FLOAT32
+                && PackedMatrix.available() && PackedMatrix.warmUp();
+    }
+
+    /**
+     * @param logits {@code [..., V]} float32 on the CPU; rows are all leading dimensions, in row-major order
+     * @param pick   per row, the vocabulary index whose logit to return in {@link Rows#picked()}, or null for none
+     */
+    public static Rows of(NDArray logits, int[] pick) {
+        int vocab = Math.toIntExact(logits.getShape().tail());
+        int rows = Math.toIntExact(logits.size() / vocab);
+        return of(logits.toByteBuffer(true).asFloatBuffer(), rows, vocab, pick);
+    }
+
+    static Rows of(FloatBuffer logits, int rows, int vocab, int[] pick) {
+        if (pick != null && pick.length != rows) {
+            throw new IllegalArgumentException(pick.length + " picked indices for " + rows + " rows");
+        }
+        float[] z = new float[vocab];
+        int[] argmax = new int[rows];
+        float[] max = new float[rows];
+        float[] logSum = new float[rows];
+        float[] picked = pick == null ? null : new float[rows];
+        for (int r = 0; r < rows; r++) {
+            logits.get(r * vocab, z);
+            float[] n = normalizer(z);
+            max[r] = n[0];
+            logSum[r] = n[1];
+            argmax[r] = argmax(z, n[0]);
+            if (picked != null) {
+                picked[r] = z[pick[r]];
+            }
+        }
+        return new Rows(argmax, new FloatSoftmax.HostNormalizer(max, logSum), picked);
+    }
+
+    /**
+     * {max, logSum} of a row, as {@link FloatSoftmax#normalizer}: logSum = log sum exp(max(z - max, -FLOOR)). A row
+     * with a NaN, or all -inf, gets NaN (as torch gives).
+     */
+    public static float[] normalizer(float[] z) {
+        float max = max(z);
+        if (Float.isNaN(max) || max == Float.NEGATIVE_INFINITY) {
+            return new float[] {max, Float.NaN};
+        }
+        // exp's constants, broadcast once (the loop inlines ExactMath.exp by hand: a vector passed to a method the
+        // JIT does not inline is boxed, and the loop ran 5-20x slower when that happened)
+        FloatVector cLog2e = FloatVector.broadcast(S, ExactMath.LOG2E), cRound = FloatVector.broadcast(S, ExactMath.ROUND);
+        FloatVector cMinusLn2Hi = FloatVector.broadcast(S, -ExactMath.LN2_HI), cMinusLn2Lo = FloatVector.broadcast(S, -ExactMath.LN2_LO);
+        FloatVector c5040 = FloatVector.broadcast(S, 1f / 5040), c720 = FloatVector.broadcast(S, 1f / 720);
+        FloatVector c120 = FloatVector.broadcast(S, 1f / 120), c24 = FloatVector.broadcast(S, 1f / 24);
+        FloatVector c6 = FloatVector.broadcast(S, 1f / 6), cHalf = FloatVector.broadcast(S, 0.5f), cOne = FloatVector.broadcast(S, 1f);
+        FloatVector mv = FloatVector.broadcast(S, max);
+        FloatVector acc = FloatVector.zero(S);
+        double sum = 0;
+        int v = 0;
+        int bound = S.loopBound(z.length);
+        for (int blockEnd = Math.min(bound, BLOCK); v < bound; blockEnd = Math.min(bound, blockEnd + BLOCK)) {
+            for (; v < blockEnd; v += L) {
+                FloatVector eX = FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR);
+                FloatVector eK = eX.fma(cLog2e, cRound);
+                FloatVector eKf = eK.sub(ExactMath.ROUND);
+                FloatVector eR = eKf.fma(cMinusLn2Hi, eX);
+                eR = eKf.fma(cMinusLn2Lo, eR);
+                FloatVector e = eR.fma(c5040, c720);
+                e = e.fma(eR, c120);
+                e = e.fma(eR, c24);
+                e = e.fma(eR, c6);
+                e = e.fma(eR, cHalf);
+                e = e.fma(eR, cOne);
+                e = e.fma(eR, cOne);
+                e = e.mul(eK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                acc = acc.add(e);
+            }
+            sum += ExactMath.laneSum(acc);
+            acc = FloatVector.zero(S);
+        }
+        for (; v < z.length; v++) {
+            sum += ExactMath.exp(Math.max(z[v] - max, -FloatSoftmax.FLOOR));
+        }
+        return new float[] {max, (float) Math.log((float) sum)};
+    }
+
+    /** The row's maximum (NaN if it has a NaN: Math.max's rule, lane by lane; max is exact, so lane order is free). */
+    static float max(float[] z) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int v = 0;
+        for (int bound = S.loopBound(z.length); v < bound; v += L) {
+            acc = acc.max(FloatVector.fromArray(S, z, v));
+        }
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float lane : lanes) {
+            max = Math.max(max, lane);
+        }
+        for (; v < z.length; v++) {
+            max = Math.max(max, z[v]);
+        }
+        return max;
+    }
+
+    /** The first index of the row's maximum (torch's argmax). */
+    public static int argmax(float[] z) {
+        return argmax(z, max(z));
+    }
+
+    /**
+     * The first index of {@code max} in the row (torch's argmax: ties go to the first); for a row with a NaN
+     * ({@code max} NaN), the first NaN, as torch, which treats NaN as the largest value.
+     */
+    public static int argmax(float[] z, float max) {
+        if (Float.isNaN(max)) {
+            for (int v = 0; v < z.length; v++) {
+                if (Float.isNaN(z[v])) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("max is NaN but the row has no NaN");
+        }
+        FloatVector mv = FloatVector.broadcast(S, max);
+        int v = 0;
+        for (int bound = S.loopBound(z.length); v < bound; v += L) {
+            if (FloatVector.fromArray(S, z, v).eq(mv).anyTrue()) {
+                break; // the first match is in this vector: the scalar loop below finds its lane
+            }
+        }
+        for (; v < z.length; v++) {
+            if (z[v] == max) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("max " + max + " is not in the row");
+    }
+}
