@@ -65,7 +65,7 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         };
     }
 
-    /** One block's packed products for this pass's row count. */
+    /** One block's packed matrices. */
     private record Products(PackedMatrix qkv, PackedMatrix out, PackedMatrix fc, PackedMatrix proj) {}
 
     /**
@@ -81,10 +81,14 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
             return null;
         }
         long n = (long) b.rows * b.width;
+        // Everything the pass reads is fetched before anything is computed (the attention writes the KV cache).
         Products[] products = new Products[blocks.length];
+        float[][][] norms = new float[blocks.length][][];
         for (int i = 0; i < blocks.length; i++) {
-            products[i] = blocks[i].trainable() ? null : blocks[i].products(packed);
-            if (products[i] == null) {
+            RowBlock blk = blocks[i];
+            products[i] = blk.trainable() ? null : blk.products(packed);
+            norms[i] = packed.vectors(blk.ln1.weight(), blk.ln1.bias(), blk.ln2.weight(), blk.ln2.bias());
+            if (products[i] == null || norms[i] == null) {
                 return null;
             }
         }
@@ -98,11 +102,7 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         float[] h = new float[Math.toIntExact(x.size())];
         x.toByteBuffer(true).asFloatBuffer().get(h);
         for (int i = 0; i < blocks.length; i++) {
-            float[][] norms = packed.vectors(blocks[i].ln1.weight(), blocks[i].ln1.bias(), blocks[i].ln2.weight(), blocks[i].ln2.bias());
-            if (norms == null) {
-                return null; // the model was unfrozen for training between the checks and now: not worth a partial pass
-            }
-            blocks[i].apply(b, i, h, Math.toIntExact(n), products[i], norms, activation);
+            blocks[i].apply(b, i, h, Math.toIntExact(n), products[i], norms[i], activation);
         }
         float[] y = layerNorm(h, Math.toIntExact(n), finalNorm[0], finalNorm[1], lnF.eps());
         PASSES.incrementAndGet();
