@@ -394,7 +394,8 @@ public final class DecodeBench {
     }
 
     static void warmUp(CausalLM main, CausalLM assistant, DecodeConfig cfg) {
-        List<DecodeRequest> w = prompts(2, 8, main.config().vocabSize(), 99);
+        // Six prompts: the JIT compiles the CPU row path's Java code over the first ~100-200 steps (EngineBench.Plan).
+        List<DecodeRequest> w = prompts(6, 8, main.config().vocabSize(), 99);
         new Decoder(main, assistant, cfg).generate(w, true);
         new Decoder(main, assistant, cfg.withMode(Mode.MAIN_ONLY)).generate(w, false);
     }
