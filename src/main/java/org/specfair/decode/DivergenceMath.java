@@ -1,6 +1,7 @@
 package org.specfair.decode;
 
 import org.specfair.lm.FloatSoftmax;
+import org.specfair.lm.nn.HostFloats;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -49,8 +50,8 @@ public final class DivergenceMath {
         if ((knownP != null || knownQ != null) && temperature != 1.0) {
             throw new IllegalArgumentException("decoding's normalizers are for temperature 1, not " + temperature);
         }
-        if (kernel && onCpuInFloat32(mainLogits) && onCpuInFloat32(assistantLogits)
-                && org.specfair.lm.nn.PackedMatrix.available() && org.specfair.lm.nn.PackedMatrix.warmUp()) {
+        if (kernel && twoDimensional(mainLogits) && twoDimensional(assistantLogits)
+                && HostFloats.javaKernels(mainLogits) && HostFloats.javaKernels(assistantLogits)) {
             int vocab = Math.toIntExact(mainLogits.getShape().get(1));
             return DivergenceKernel.of(mainLogits.toByteBuffer(true).asFloatBuffer(), assistantLogits.toByteBuffer(true).asFloatBuffer(),
                     tokens.length, vocab, tokens, temperature, tokensAreMainArgmax, knownP, knownQ);
@@ -106,9 +107,8 @@ public final class DivergenceMath {
         return new Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, agrees);
     }
 
-    private static boolean onCpuInFloat32(NDArray x) {
-        return x.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU) && x.getDataType() == DataType.FLOAT32
-                && x.getShape().dimension() == 2;
+    private static boolean twoDimensional(NDArray x) {
+        return x.getShape().dimension() == 2;
     }
 
     private static double[] rowSums(NDArray x) {

@@ -1,11 +1,9 @@
 package org.specfair.lm;
 
 import org.specfair.lm.nn.ExactMath;
-import org.specfair.lm.nn.PackedMatrix;
+import org.specfair.lm.nn.HostFloats;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -55,8 +53,7 @@ public final class HostLogits {
      * (the same configuration-only condition as the packed products; interpreted, these loops crawl).
      */
     public static boolean applies(NDArray logits) {
-        return enabled && logits.getDevice().getDeviceType().equals(Device.Type.CPU) && logits.getDataType() == DataType.FLOAT32
-                && PackedMatrix.available() && PackedMatrix.warmUp();
+        return enabled && HostFloats.javaKernels(logits);
     }
 
     /**

@@ -163,16 +163,9 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
 
     /** {@code x W^T + b} through a packed matrix, into an array that torch allocated (and so owns). */
     private static NDArray packedProduct(PackedMatrix p, NDArray x, long rows) {
-        float[] xin = new float[Math.toIntExact(x.size())];
-        x.toByteBuffer(true).asFloatBuffer().get(xin); // one copy (toFloatArray makes two)
-        float[] y = p.apply(xin, (int) rows);
+        float[] y = p.apply(HostFloats.copyOut(x), (int) rows);
         long[] shape = x.getShape().getShape().clone();
         shape[shape.length - 1] = p.out();
-        // Filled through a view of its memory: DJL's create(float[]) would wrap the data with from_blob over a
-        // buffer that only that first array object keeps alive, and a view kept past the pass (a split, a slice of
-        // the logits) would then read freed memory after a GC.
-        NDArray result = x.getManager().create(new Shape(shape), ai.djl.ndarray.types.DataType.FLOAT32);
-        result.toByteBuffer(true).asFloatBuffer().put(y);
-        return result;
+        return HostFloats.copyIn(x.getManager(), new Shape(shape), y);
     }
 }

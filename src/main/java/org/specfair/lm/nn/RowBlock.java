@@ -99,16 +99,13 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         if (finalNorm == null) {
             return null;
         }
-        float[] h = new float[Math.toIntExact(x.size())];
-        x.toByteBuffer(true).asFloatBuffer().get(h);
+        float[] h = HostFloats.copyOut(x);
         for (int i = 0; i < blocks.length; i++) {
             blocks[i].apply(b, i, h, Math.toIntExact(n), products[i], norms[i], activation);
         }
         float[] y = layerNorm(h, Math.toIntExact(n), finalNorm[0], finalNorm[1], lnF.eps());
         PASSES.incrementAndGet();
-        NDArray result = b.scope.create(x.getShape(), DataType.FLOAT32); // torch's memory, filled through a view (see Linear)
-        result.toByteBuffer(true).asFloatBuffer().put(y);
-        return result;
+        return HostFloats.copyIn(b.scope, x.getShape(), y);
     }
 
     /**
