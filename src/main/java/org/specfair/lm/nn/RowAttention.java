@@ -86,29 +86,31 @@ public final class RowAttention {
         float[] probs = new float[keysLen];
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < t; j++) {
+                // The slots this query sees, in slot order, the same for every head (no branches in attendOne's loops:
+                // C2 then keeps their vectors in registers)
                 int m0 = (r * t + j) * keysLen;
+                int n = 0;
+                for (int c = 0; c < keysLen; c++) {
+                    if (mask == null || mask[m0 + c] == 0f) {
+                        seen[n++] = c;
+                    }
+                }
+                if (n == 0) {
+                    continue; // a padding query: sees no slot, output (zeros) never read
+                }
                 for (int h = 0; h < heads; h++) {
                     int q0 = (r * t + j) * d3 + h * hd;
                     int kv0 = ((r * heads + h) * capacity) * hd;
-                    attendOne(qkv, q0, keys, values, kv0, hd, keysLen, mask, m0, scale, seen, probs, out, (r * t + j) * d + h * hd);
+                    attendOne(qkv, q0, keys, values, kv0, hd, seen, n, scale, probs, out, (r * t + j) * d + h * hd);
                 }
             }
         }
         return out;
     }
 
-    /** One query of one head: out[o0, o0 + hd) = softmax(scale q.K + mask) V over slots [0, keysLen). */
-    private static void attendOne(float[] qkv, int q0, ByteBuffer keys, ByteBuffer values, int kv0, int hd, int keysLen,
-                                  float[] mask, int m0, float scale, int[] seen, float[] probs, float[] out, int o0) {
-        int n = 0; // the slots this query sees, in slot order (no branches in the loops below: C2 keeps their vectors in registers)
-        for (int c = 0; c < keysLen; c++) {
-            if (mask == null || mask[m0 + c] == 0f) {
-                seen[n++] = c;
-            }
-        }
-        if (n == 0) {
-            return; // a padding query: sees no slot, output never read
-        }
+    /** One query of one head: out[o0, o0 + hd) = softmax(scale q.K) V over the {@code n} slots in {@code seen}. */
+    private static void attendOne(float[] qkv, int q0, ByteBuffer keys, ByteBuffer values, int kv0, int hd, int[] seen, int n,
+                                  float scale, float[] probs, float[] out, int o0) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             float s = dot(qkv, q0, keys, 4 * (kv0 + seen[i] * hd), hd);
