@@ -10,8 +10,8 @@ import java.util.List;
  * @param nMatches       accepted draft tokens summed over rounds (eos-adjusted as Hugging Face does)
  * @param proposed       draft tokens proposed in total
  * @param accepted       draft tokens accepted in total (= sum of DraftToken.accepted)
- * @param mainPasses     main-model forward passes after the prompt prefill (= rounds in speculative mode)
- * @param draftPasses    assistant forward passes after the prompt prefill
+ * @param mainPasses     main-model forward passes (= rounds in speculative mode; the first one also feeds the prompt)
+ * @param draftPasses    assistant forward passes (the first one also feeds the prompt)
  * @param wallNanos      wall time of this prompt's share of its batch's decoding
  * @param rounds         speculative rounds (empty in main-only / assistant-only modes)
  * @param drafts         every proposed draft token

@@ -32,7 +32,7 @@ final class SingleModelDecoder {
         int vocab = model.config().vocabSize();
         KvCache cache = model.newCache(rows.size());
         try (NDManager scope = model.manager().newSubManager()) {
-            SpeculativeDecoder.prefill(rows, model, cache);
+            // No separate prefill: the first pass feeds the whole prompt and gives the first token (as Hugging Face).
             while (!rows.isEmpty()) {
                 int b = rows.size();
                 int[][] feed = new int[b][];

@@ -57,8 +57,8 @@ final class SpeculativeDecoder {
         KvCache mainCache = main.newCache(rows.size());
         KvCache draftCache = assistant.newCache(rows.size());
         try (NDManager scope = main.manager().newSubManager()) {
-            prefill(rows, main, mainCache);
-            prefill(rows, assistant, draftCache);
+            // No separate prefill (as Hugging Face's assisted generation): the first round's assistant step feeds
+            // the prompt, and its verify pass feeds the prompt with the draft. One weight read per model saved.
             while (!rows.isEmpty()) {
                 try (NDManager round = scope.newSubManager()) {
                     round(round, rows, mainCache, draftCache);
@@ -126,18 +126,6 @@ final class SpeculativeDecoder {
         }
     }
 
-    /** Caches every prompt token but the last: the last one is fed by the first round, which needs its logits. */
-    static void prefill(List<RowState> rows, CausalLM model, KvCache cache) {
-        int[][] feed = new int[rows.size()][];
-        for (int r = 0; r < feed.length; r++) {
-            RowState row = rows.get(r);
-            feed[r] = Arrays.copyOf(row.prompt, Math.max(0, row.prompt.length - 1));
-        }
-        try (NDManager scope = model.manager().newSubManager()) {
-            model.prefill(scope, feed, cache);
-        }
-    }
-
     private void round(NDManager scope, List<RowState> rows, KvCache mainCache, KvCache draftCache) {
         int b = rows.size();
         int[] k = new int[b];
@@ -175,31 +163,46 @@ final class SpeculativeDecoder {
                                 ScoredPositions greedy) {}
 
     /**
-     * One main forward over each row's uncached tail plus its draft; slot {@code offset + i} holds the
-     * main distribution for draft token i (and {@code offset + k} the one after the draft).
+     * One main forward over each row's uncached tail plus its draft; slot {@code offset + i} of the returned
+     * logits holds the main distribution for draft token i (and {@code offset + k} the one after the draft).
+     * The head is applied to those k + 1 slots only: the first round's tail is the whole prompt.
      */
     private Verification verify(NDManager scope, List<RowState> rows, Draft draft, KvCache mainCache) {
         int b = rows.size();
         int[][] feed = new int[b][];
         int[] offset = new int[b];
-        int[][] wanted = new int[b][];
+        int[][] slots = new int[b][];
+        boolean prompt = false;
         for (int r = 0; r < b; r++) {
             RowState row = rows.get(r);
             if (row.done) {
                 feed[r] = new int[0];
-                wanted[r] = new int[0];
+                slots[r] = new int[0];
                 continue;
             }
             int[] tail = row.tail(mainCache.length(r));
             int[] d = draft.tokens[r];
             feed[r] = concat(tail, d);
             offset[r] = tail.length - 1;
-            wanted[r] = new int[feed[r].length];
-            Arrays.fill(wanted[r], -1);
-            System.arraycopy(d, 0, wanted[r], offset[r], d.length);
+            slots[r] = java.util.stream.IntStream.rangeClosed(offset[r], offset[r] + d.length).toArray();
+            prompt |= offset[r] > 0;
             row.mainPasses++;
         }
-        NDArray logits = main.logits(scope, feed, mainCache);
+        NDArray logits;
+        if (prompt) {
+            logits = main.logitsAt(scope, feed, mainCache, slots);
+            Arrays.fill(offset, 0);
+        } else {
+            logits = main.logits(scope, feed, mainCache);
+        }
+        int[][] wanted = new int[b][];
+        for (int r = 0; r < b; r++) {
+            wanted[r] = new int[rows.get(r).done ? 0 : offset[r] + draft.tokens[r].length + 1];
+            Arrays.fill(wanted[r], -1);
+            if (!rows.get(r).done) {
+                System.arraycopy(draft.tokens[r], 0, wanted[r], offset[r], draft.tokens[r].length);
+            }
+        }
         ScoredPositions greedy = sampler == null ? ScoredPositions.of(scope, logits, wanted) : null;
         float[] hostLogits = sampler == null ? null : logits.toFloatArray();
         int vocab = main.config().vocabSize();
