@@ -180,6 +180,11 @@ public final class PackedMatrix {
         return out;
     }
 
+    /** Threads a product may use. */
+    public int threads() {
+        return threads;
+    }
+
     public int in() {
         return in;
     }

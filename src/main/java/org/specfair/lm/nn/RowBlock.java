@@ -151,7 +151,7 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
     /** The block on {@code n} rows of the residual stream {@code x}, in place. */
     private void apply(ForwardBatch b, int layer, float[] x, int n, Products p, float[][] norms, String activation) {
         float[] qkvRows = p.qkv.apply(layerNorm(x, n, norms[0], norms[1], ln1.eps()), n);
-        addInto(x, p.out.apply(RowAttention.apply(b, layer, qkvRows, heads, local, scale), n));
+        addInto(x, p.out.apply(RowAttention.apply(b, layer, qkvRows, heads, local, scale, p.qkv.threads()), n));
         float[] inner = p.fc.apply(layerNorm(x, n, norms[2], norms[3], ln2.eps()), n);
         if (activation.equals("relu")) {
             for (int i = 0; i < inner.length; i++) {
@@ -169,11 +169,54 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         }
     }
 
-    /** LayerNorm of each row of {@code x} ({@code n} rows): mean and biased variance summed in double. */
+    /**
+     * LayerNorm of each row of {@code x} ({@code n} rows): mean and biased variance summed in double, in index order.
+     * Four rows go through each loop together: a row's sums are chains of dependent double adds, and four chains in
+     * flight cost about what one does (a verify pass's or a batch step's rows); a row's bits stay its own.
+     */
     static float[] layerNorm(float[] x, int n, float[] weight, float[] bias, float eps) {
         int d = weight.length;
         float[] y = new float[x.length];
-        for (int r = 0; r < n; r++) {
+        int r = 0;
+        for (; r + 4 <= n; r += 4) {
+            int a0 = r * d;
+            int a1 = a0 + d;
+            int a2 = a1 + d;
+            int a3 = a2 + d;
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            for (int i = 0; i < d; i++) {
+                s0 += x[a0 + i];
+                s1 += x[a1 + i];
+                s2 += x[a2 + i];
+                s3 += x[a3 + i];
+            }
+            float m0 = (float) (s0 / d);
+            float m1 = (float) (s1 / d);
+            float m2 = (float) (s2 / d);
+            float m3 = (float) (s3 / d);
+            double q0 = 0;
+            double q1 = 0;
+            double q2 = 0;
+            double q3 = 0;
+            for (int i = 0; i < d; i++) {
+                double c0 = x[a0 + i] - m0;
+                double c1 = x[a1 + i] - m1;
+                double c2 = x[a2 + i] - m2;
+                double c3 = x[a3 + i] - m3;
+                q0 += c0 * c0;
+                q1 += c1 * c1;
+                q2 += c2 * c2;
+                q3 += c3 * c3;
+            }
+            normalize(x, y, a0, m0, q0, weight, bias, eps);
+            normalize(x, y, a1, m1, q1, weight, bias, eps);
+            normalize(x, y, a2, m2, q2, weight, bias, eps);
+            normalize(x, y, a3, m3, q3, weight, bias, eps);
+        }
+        for (; r < n; r++) {
             int at = r * d;
             double sum = 0;
             for (int i = 0; i < d; i++) {
@@ -185,12 +228,18 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
                 double c = x[at + i] - mean;
                 squares += c * c;
             }
-            float rstd = (float) (1 / Math.sqrt(squares / d + eps));
-            for (int i = 0; i < d; i++) {
-                y[at + i] = (x[at + i] - mean) * rstd * weight[i] + bias[i];
-            }
+            normalize(x, y, at, mean, squares, weight, bias, eps);
         }
         return y;
+    }
+
+    /** One row: {@code (x - mean) / sqrt(squares / d + eps) * weight + bias}. */
+    private static void normalize(float[] x, float[] y, int at, float mean, double squares, float[] weight, float[] bias, float eps) {
+        int d = weight.length;
+        float rstd = (float) (1 / Math.sqrt(squares / d + eps));
+        for (int i = 0; i < d; i++) {
+            y[at + i] = (x[at + i] - mean) * rstd * weight[i] + bias[i];
+        }
     }
 
     /**
