@@ -3,6 +3,7 @@ package org.specfair.decode;
 import org.specfair.lm.FloatSoftmax;
 import org.specfair.lm.HostLogits;
 import org.specfair.lm.nn.ExactMath;
+import org.specfair.lm.nn.ProductThreads;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -46,8 +47,6 @@ final class DivergenceKernel {
     static DivergenceMath.Chunk of(FloatBuffer main, FloatBuffer assistant, int rows, int vocab, long[] tokens,
                                    double temperature, boolean tokensAreMainArgmax,
                                    FloatSoftmax.HostNormalizer knownP, FloatSoftmax.HostNormalizer knownQ) {
-        float[] a = new float[vocab];
-        float[] b = new float[vocab];
         double[] pTok = new double[rows];
         double[] qTok = new double[rows];
         double[] klPQ = new double[rows];
@@ -58,31 +57,37 @@ final class DivergenceKernel {
         double[] hQ = new double[rows];
         boolean[] agrees = new boolean[rows];
         float t = (float) temperature;
-        double[] sums = new double[7];
-        for (int r = 0; r < rows; r++) {
-            main.get(r * vocab, a);
-            assistant.get(r * vocab, b);
-            if (temperature != 1.0) {
-                for (int v = 0; v < vocab; v++) { // as torch's logits.div(t): one float division each
-                    a[v] /= t;
-                    b[v] /= t;
+        // Positions are independent: the task's threads take a share each (a position's bits do not depend on which).
+        int parts = Math.min(ProductThreads.threads(), rows);
+        ProductThreads.run(parts, k -> {
+            float[] a = new float[vocab];
+            float[] b = new float[vocab];
+            double[] sums = new double[7];
+            for (int r = rows * k / parts; r < rows * (k + 1) / parts; r++) {
+                main.get(r * vocab, a);
+                assistant.get(r * vocab, b);
+                if (temperature != 1.0) {
+                    for (int v = 0; v < vocab; v++) { // as torch's logits.div(t): one float division each
+                        a[v] /= t;
+                        b[v] /= t;
+                    }
                 }
+                int tok = Math.toIntExact(tokens[r]);
+                float[] np = knownP != null ? new float[] {knownP.max()[r], knownP.logSum()[r]} : HostLogits.normalizer(a);
+                float[] nq = knownQ != null ? new float[] {knownQ.max()[r], knownQ.logSum()[r]} : HostLogits.normalizer(b);
+                pTok[r] = Math.exp(((double) a[tok] - np[0]) - np[1]);
+                qTok[r] = Math.exp(((double) b[tok] - nq[0]) - nq[1]);
+                agrees[r] = tokensAreMainArgmax ? b[tok] == nq[0] : HostLogits.argmax(a) == HostLogits.argmax(b);
+                sums(a, b, np[0], np[1], nq[0], nq[1], sums);
+                double alpha = sums[0];
+                klPQ[r] = Math.max(0, sums[1]);
+                klQP[r] = Math.max(0, -sums[2]);
+                js[r] = Math.max(0, 0.5 * (sums[3] + sums[4]));
+                hP[r] = -sums[5];
+                hQ[r] = -sums[6];
+                tv[r] = Math.max(0, 1 - alpha);
             }
-            int tok = Math.toIntExact(tokens[r]);
-            float[] np = knownP != null ? new float[] {knownP.max()[r], knownP.logSum()[r]} : HostLogits.normalizer(a);
-            float[] nq = knownQ != null ? new float[] {knownQ.max()[r], knownQ.logSum()[r]} : HostLogits.normalizer(b);
-            pTok[r] = Math.exp(((double) a[tok] - np[0]) - np[1]);
-            qTok[r] = Math.exp(((double) b[tok] - nq[0]) - nq[1]);
-            agrees[r] = tokensAreMainArgmax ? b[tok] == nq[0] : HostLogits.argmax(a) == HostLogits.argmax(b);
-            sums(a, b, np[0], np[1], nq[0], nq[1], sums);
-            double alpha = sums[0];
-            klPQ[r] = Math.max(0, sums[1]);
-            klQP[r] = Math.max(0, -sums[2]);
-            js[r] = Math.max(0, 0.5 * (sums[3] + sums[4]));
-            hP[r] = -sums[5];
-            hQ[r] = -sums[6];
-            tv[r] = Math.max(0, 1 - alpha);
-        }
+        });
         return new DivergenceMath.Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, agrees);
     }
 

@@ -117,7 +117,7 @@ public final class PackedWeights {
 
     /** Packs one matrix, or several stacked (their outputs one after the other). */
     private static PackedMatrix pack(NDArray[] weights, NDArray[] biases) {
-        int threads = Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        int threads = ProductThreads.threads();
         int in = Math.toIntExact(weights[0].getShape().get(1));
         if (weights.length == 1) {
             int out = Math.toIntExact(weights[0].getShape().get(0));

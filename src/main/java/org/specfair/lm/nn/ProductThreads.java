@@ -14,9 +14,10 @@ import java.util.function.IntConsumer;
  * model costs no CPU. Only a task that owns more than one core has helpers (local mode and the CPU cluster profile
  * give each task one core: no helper, no spinning).
  *
- * <p>Each calling thread (a Spark task) gets its own helpers, so concurrent tasks never wait on each other.
+ * <p>Each calling thread (a Spark task) gets its own helpers, so concurrent tasks never wait on each other. Besides
+ * the products, the row path's attention (heads) and the scoring kernel (positions) split their work here too.
  */
-final class ProductThreads {
+public final class ProductThreads {
     /**
      * How long an idle helper spins before it parks: longer than the torch ops between two products of a pass and than
      * the host work between two decode steps (gpt-neo-125M shapes, main-only batch 1: 63-69 tokens/s with 0.2 ms,
@@ -38,8 +39,13 @@ final class ProductThreads {
         }
     }
 
+    /** The threads a task's host work may use: PyTorch's intra-op count (the cores the task owns). */
+    public static int threads() {
+        return Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+    }
+
     /** Runs {@code part.accept(0 .. parts-1)}, part 0 on the calling thread, the others on its helpers. */
-    static void run(int parts, IntConsumer part) {
+    public static void run(int parts, IntConsumer part) {
         if (parts <= 1) {
             part.accept(0);
             return;
@@ -67,7 +73,7 @@ final class ProductThreads {
         }
         Throwable f = failure;
         if (f != null) {
-            throw new IllegalStateException("matrix product failed on a helper thread: " + f, f);
+            throw new IllegalStateException("work split between threads failed on a helper: " + f, f);
         }
     }
 
