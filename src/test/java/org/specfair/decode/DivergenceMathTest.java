@@ -155,6 +155,37 @@ class DivergenceMathTest {
     }
 
     @Test
+    void aPositionsKernelResultDoesNotDependOnItsChunk() {
+        // A chunk's positions are split between the task's threads; one position alone runs on the caller.
+        int rows = 9;
+        int v = 5003;
+        float[] zp = new float[rows * v];
+        float[] zq = new float[rows * v];
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int i = 0; i < zp.length; i++) {
+            zp[i] = (float) rnd.nextDouble(-20, 20);
+            zq[i] = zp[i] + (float) rnd.nextDouble(-2, 2);
+        }
+        long[] tok = {0, 5, 5002, 17, 3, 99, 1000, 7, 4000};
+        try (NDManager m = NDManager.newBaseManager()) {
+            DivergenceMath.useKernel(true);
+            DivergenceMath.Chunk all = DivergenceMath.of(m.create(zp, new Shape(rows, v)), m.create(zq, new Shape(rows, v)), tok, 1.0, false, null, null);
+            for (int i = 0; i < rows; i++) {
+                NDArray p = m.create(java.util.Arrays.copyOfRange(zp, i * v, (i + 1) * v), new Shape(1, v));
+                NDArray q = m.create(java.util.Arrays.copyOfRange(zq, i * v, (i + 1) * v), new Shape(1, v));
+                DivergenceMath.Chunk one = DivergenceMath.of(p, q, new long[] {tok[i]}, 1.0, false, null, null);
+                assertEquals(one.klPQ()[0], all.klPQ()[i], 0, "KL(P||Q) row " + i);
+                assertEquals(one.klQP()[0], all.klQP()[i], 0, "KL(Q||P) row " + i);
+                assertEquals(one.js()[0], all.js()[i], 0, "JS row " + i);
+                assertEquals(one.tv()[0], all.tv()[i], 0, "TV row " + i);
+                assertEquals(one.hP()[0], all.hP()[i], 0, "H(P) row " + i);
+                assertEquals(one.pTok()[0], all.pTok()[i], 0, "p row " + i);
+                assertEquals(one.qTok()[0], all.qTok()[i], 0, "q row " + i);
+            }
+        }
+    }
+
+    @Test
     void identicalDistributionsHaveZeroDivergenceAndAgree() {
         float[] z = new float[2 * V];
         SplittableRandom rnd = new SplittableRandom(3);
