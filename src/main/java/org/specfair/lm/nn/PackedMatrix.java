@@ -120,7 +120,7 @@ public final class PackedMatrix {
                 return false;
             }
             long t0 = System.nanoTime();
-            int out = TILE * L * 2 + 5; // a ragged last tile, so that path is compiled too (else: a deoptimization later)
+            int out = TILE * L * 4 + 5; // four whole tiles (the widest kernels' span) and a ragged one, so every path is compiled (else: a deoptimization later)
             int in = 256;
             float[] w = new float[out * in];
             for (int i = 0; i < w.length; i++) {
@@ -210,7 +210,13 @@ public final class PackedMatrix {
     /** Tiles {@code [t0, t1)} for all rows. */
     private void tiles(float[] x, int rows, float[] y, int t0, int t1) {
         float[] edge = new float[ROWS * TILE * L]; // the last tile's outputs, some of them padding
+        int span = L < 16 || rows == 1 || rows > 6 ? 1 : rows <= 4 ? 2 : 4; // tiles per wide-kernel call
         for (int t = t0; t < t1; t++) {
+            if (span > 1 && t + span <= t1 && (t + span) * TILE * L <= out) {
+                wide(x, rows, y, t, span);
+                t += span - 1;
+                continue;
+            }
             int o0 = t * TILE * L;
             boolean whole = o0 + TILE * L <= out;
             int base = t * TILE * in * L;
@@ -242,6 +248,357 @@ public final class PackedMatrix {
                 }
             }
         }
+    }
+
+    /** Tiles {@code [t, t + span)}, all whole, for 2-6 rows: six panels (2-4 rows) or three times four (5-6 rows) per call. */
+    private void wide(float[] x, int rows, float[] y, int t, int span) {
+        int base = t * TILE * in * L;
+        int o0 = t * TILE * L;
+        switch (rows) {
+            case 2 -> rows2x6(base, x, 0, y, o0, out);
+            case 3 -> rows3x6(base, x, 0, y, o0, out);
+            case 4 -> rows4x6(base, x, 0, y, o0, out);
+            default -> {
+                for (int g = 0; g < 3; g++) {
+                    if (rows == 5) {
+                        rows5x4(base + 4 * g * in * L, x, 0, y, o0 + 4 * g * L, out);
+                    } else {
+                        rows6x4(base + 4 * g * in * L, x, 0, y, o0 + 4 * g * L, out);
+                    }
+                }
+            }
+        }
+        if (bias != null) {
+            for (int k = 0; k < rows; k++) {
+                int row = k * out + o0;
+                for (int j = 0; j < span * TILE * L; j++) {
+                    y[row + j] += bias[o0 + j];
+                }
+            }
+        }
+    }
+
+    // Wider kernels for 2-6 rows (same chains, more panels per call): with three panels per input index a core keeps
+    // too few weight streams in flight once each index also costs 6-18 FMAs, and a 5-row product cost 1.11-1.20x one
+    // row where six panels for 2-4 rows and four for 5-6 rows cost 0.98-1.07x (a 50257x768 matrix from memory, one
+    // and two threads, jobs/bench engine's head column). 4 x 6 and 6 x 4 accumulators plus the weights fill 29-31 of
+    // AVX-512's 32 registers.
+
+    private void rows2x6(int base, float[] x, int x0, float[] y, int at, int stride) {
+        float[] p = panels;
+        int n = in;
+        int p1 = base + 1 * n * L;
+        int p2 = base + 2 * n * L;
+        int p3 = base + 3 * n * L;
+        int p4 = base + 4 * n * L;
+        int p5 = base + 5 * n * L;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector b0 = a0, c0 = a0, d0 = a0, e0 = a0, f0 = a0, a1 = a0, b1 = a0, c1 = a0;
+        FloatVector d1 = a0, e1 = a0, f1 = a0;
+        for (int i = 0; i < n; i++) {
+            FloatVector wa = FloatVector.fromArray(S, p, base + i * L);
+            FloatVector wb = FloatVector.fromArray(S, p, p1 + i * L);
+            FloatVector wc = FloatVector.fromArray(S, p, p2 + i * L);
+            FloatVector wd = FloatVector.fromArray(S, p, p3 + i * L);
+            FloatVector we = FloatVector.fromArray(S, p, p4 + i * L);
+            FloatVector wf = FloatVector.fromArray(S, p, p5 + i * L);
+            FloatVector v0 = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = wa.fma(v0, a0);
+            b0 = wb.fma(v0, b0);
+            c0 = wc.fma(v0, c0);
+            d0 = wd.fma(v0, d0);
+            e0 = we.fma(v0, e0);
+            f0 = wf.fma(v0, f0);
+            FloatVector v1 = FloatVector.broadcast(S, x[x0 + n + i]);
+            a1 = wa.fma(v1, a1);
+            b1 = wb.fma(v1, b1);
+            c1 = wc.fma(v1, c1);
+            d1 = wd.fma(v1, d1);
+            e1 = we.fma(v1, e1);
+            f1 = wf.fma(v1, f1);
+        }
+        a0.intoArray(y, at);
+        b0.intoArray(y, at + L);
+        c0.intoArray(y, at + 2 * L);
+        d0.intoArray(y, at + 3 * L);
+        e0.intoArray(y, at + 4 * L);
+        f0.intoArray(y, at + 5 * L);
+        a1.intoArray(y, at + stride);
+        b1.intoArray(y, at + stride + L);
+        c1.intoArray(y, at + stride + 2 * L);
+        d1.intoArray(y, at + stride + 3 * L);
+        e1.intoArray(y, at + stride + 4 * L);
+        f1.intoArray(y, at + stride + 5 * L);
+    }
+
+    private void rows3x6(int base, float[] x, int x0, float[] y, int at, int stride) {
+        float[] p = panels;
+        int n = in;
+        int p1 = base + 1 * n * L;
+        int p2 = base + 2 * n * L;
+        int p3 = base + 3 * n * L;
+        int p4 = base + 4 * n * L;
+        int p5 = base + 5 * n * L;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector b0 = a0, c0 = a0, d0 = a0, e0 = a0, f0 = a0, a1 = a0, b1 = a0, c1 = a0;
+        FloatVector d1 = a0, e1 = a0, f1 = a0, a2 = a0, b2 = a0, c2 = a0, d2 = a0, e2 = a0;
+        FloatVector f2 = a0;
+        for (int i = 0; i < n; i++) {
+            FloatVector wa = FloatVector.fromArray(S, p, base + i * L);
+            FloatVector wb = FloatVector.fromArray(S, p, p1 + i * L);
+            FloatVector wc = FloatVector.fromArray(S, p, p2 + i * L);
+            FloatVector wd = FloatVector.fromArray(S, p, p3 + i * L);
+            FloatVector we = FloatVector.fromArray(S, p, p4 + i * L);
+            FloatVector wf = FloatVector.fromArray(S, p, p5 + i * L);
+            FloatVector v0 = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = wa.fma(v0, a0);
+            b0 = wb.fma(v0, b0);
+            c0 = wc.fma(v0, c0);
+            d0 = wd.fma(v0, d0);
+            e0 = we.fma(v0, e0);
+            f0 = wf.fma(v0, f0);
+            FloatVector v1 = FloatVector.broadcast(S, x[x0 + n + i]);
+            a1 = wa.fma(v1, a1);
+            b1 = wb.fma(v1, b1);
+            c1 = wc.fma(v1, c1);
+            d1 = wd.fma(v1, d1);
+            e1 = we.fma(v1, e1);
+            f1 = wf.fma(v1, f1);
+            FloatVector v2 = FloatVector.broadcast(S, x[x0 + 2 * n + i]);
+            a2 = wa.fma(v2, a2);
+            b2 = wb.fma(v2, b2);
+            c2 = wc.fma(v2, c2);
+            d2 = wd.fma(v2, d2);
+            e2 = we.fma(v2, e2);
+            f2 = wf.fma(v2, f2);
+        }
+        a0.intoArray(y, at);
+        b0.intoArray(y, at + L);
+        c0.intoArray(y, at + 2 * L);
+        d0.intoArray(y, at + 3 * L);
+        e0.intoArray(y, at + 4 * L);
+        f0.intoArray(y, at + 5 * L);
+        a1.intoArray(y, at + stride);
+        b1.intoArray(y, at + stride + L);
+        c1.intoArray(y, at + stride + 2 * L);
+        d1.intoArray(y, at + stride + 3 * L);
+        e1.intoArray(y, at + stride + 4 * L);
+        f1.intoArray(y, at + stride + 5 * L);
+        a2.intoArray(y, at + 2 * stride);
+        b2.intoArray(y, at + 2 * stride + L);
+        c2.intoArray(y, at + 2 * stride + 2 * L);
+        d2.intoArray(y, at + 2 * stride + 3 * L);
+        e2.intoArray(y, at + 2 * stride + 4 * L);
+        f2.intoArray(y, at + 2 * stride + 5 * L);
+    }
+
+    private void rows4x6(int base, float[] x, int x0, float[] y, int at, int stride) {
+        float[] p = panels;
+        int n = in;
+        int p1 = base + 1 * n * L;
+        int p2 = base + 2 * n * L;
+        int p3 = base + 3 * n * L;
+        int p4 = base + 4 * n * L;
+        int p5 = base + 5 * n * L;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector b0 = a0, c0 = a0, d0 = a0, e0 = a0, f0 = a0, a1 = a0, b1 = a0, c1 = a0;
+        FloatVector d1 = a0, e1 = a0, f1 = a0, a2 = a0, b2 = a0, c2 = a0, d2 = a0, e2 = a0;
+        FloatVector f2 = a0, a3 = a0, b3 = a0, c3 = a0, d3 = a0, e3 = a0, f3 = a0;
+        for (int i = 0; i < n; i++) {
+            FloatVector wa = FloatVector.fromArray(S, p, base + i * L);
+            FloatVector wb = FloatVector.fromArray(S, p, p1 + i * L);
+            FloatVector wc = FloatVector.fromArray(S, p, p2 + i * L);
+            FloatVector wd = FloatVector.fromArray(S, p, p3 + i * L);
+            FloatVector we = FloatVector.fromArray(S, p, p4 + i * L);
+            FloatVector wf = FloatVector.fromArray(S, p, p5 + i * L);
+            FloatVector v0 = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = wa.fma(v0, a0);
+            b0 = wb.fma(v0, b0);
+            c0 = wc.fma(v0, c0);
+            d0 = wd.fma(v0, d0);
+            e0 = we.fma(v0, e0);
+            f0 = wf.fma(v0, f0);
+            FloatVector v1 = FloatVector.broadcast(S, x[x0 + n + i]);
+            a1 = wa.fma(v1, a1);
+            b1 = wb.fma(v1, b1);
+            c1 = wc.fma(v1, c1);
+            d1 = wd.fma(v1, d1);
+            e1 = we.fma(v1, e1);
+            f1 = wf.fma(v1, f1);
+            FloatVector v2 = FloatVector.broadcast(S, x[x0 + 2 * n + i]);
+            a2 = wa.fma(v2, a2);
+            b2 = wb.fma(v2, b2);
+            c2 = wc.fma(v2, c2);
+            d2 = wd.fma(v2, d2);
+            e2 = we.fma(v2, e2);
+            f2 = wf.fma(v2, f2);
+            FloatVector v3 = FloatVector.broadcast(S, x[x0 + 3 * n + i]);
+            a3 = wa.fma(v3, a3);
+            b3 = wb.fma(v3, b3);
+            c3 = wc.fma(v3, c3);
+            d3 = wd.fma(v3, d3);
+            e3 = we.fma(v3, e3);
+            f3 = wf.fma(v3, f3);
+        }
+        a0.intoArray(y, at);
+        b0.intoArray(y, at + L);
+        c0.intoArray(y, at + 2 * L);
+        d0.intoArray(y, at + 3 * L);
+        e0.intoArray(y, at + 4 * L);
+        f0.intoArray(y, at + 5 * L);
+        a1.intoArray(y, at + stride);
+        b1.intoArray(y, at + stride + L);
+        c1.intoArray(y, at + stride + 2 * L);
+        d1.intoArray(y, at + stride + 3 * L);
+        e1.intoArray(y, at + stride + 4 * L);
+        f1.intoArray(y, at + stride + 5 * L);
+        a2.intoArray(y, at + 2 * stride);
+        b2.intoArray(y, at + 2 * stride + L);
+        c2.intoArray(y, at + 2 * stride + 2 * L);
+        d2.intoArray(y, at + 2 * stride + 3 * L);
+        e2.intoArray(y, at + 2 * stride + 4 * L);
+        f2.intoArray(y, at + 2 * stride + 5 * L);
+        a3.intoArray(y, at + 3 * stride);
+        b3.intoArray(y, at + 3 * stride + L);
+        c3.intoArray(y, at + 3 * stride + 2 * L);
+        d3.intoArray(y, at + 3 * stride + 3 * L);
+        e3.intoArray(y, at + 3 * stride + 4 * L);
+        f3.intoArray(y, at + 3 * stride + 5 * L);
+    }
+
+    private void rows5x4(int base, float[] x, int x0, float[] y, int at, int stride) {
+        float[] p = panels;
+        int n = in;
+        int p1 = base + 1 * n * L;
+        int p2 = base + 2 * n * L;
+        int p3 = base + 3 * n * L;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector b0 = a0, c0 = a0, d0 = a0, a1 = a0, b1 = a0, c1 = a0, d1 = a0, a2 = a0;
+        FloatVector b2 = a0, c2 = a0, d2 = a0, a3 = a0, b3 = a0, c3 = a0, d3 = a0, a4 = a0;
+        FloatVector b4 = a0, c4 = a0, d4 = a0;
+        for (int i = 0; i < n; i++) {
+            FloatVector wa = FloatVector.fromArray(S, p, base + i * L);
+            FloatVector wb = FloatVector.fromArray(S, p, p1 + i * L);
+            FloatVector wc = FloatVector.fromArray(S, p, p2 + i * L);
+            FloatVector wd = FloatVector.fromArray(S, p, p3 + i * L);
+            FloatVector v0 = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = wa.fma(v0, a0);
+            b0 = wb.fma(v0, b0);
+            c0 = wc.fma(v0, c0);
+            d0 = wd.fma(v0, d0);
+            FloatVector v1 = FloatVector.broadcast(S, x[x0 + n + i]);
+            a1 = wa.fma(v1, a1);
+            b1 = wb.fma(v1, b1);
+            c1 = wc.fma(v1, c1);
+            d1 = wd.fma(v1, d1);
+            FloatVector v2 = FloatVector.broadcast(S, x[x0 + 2 * n + i]);
+            a2 = wa.fma(v2, a2);
+            b2 = wb.fma(v2, b2);
+            c2 = wc.fma(v2, c2);
+            d2 = wd.fma(v2, d2);
+            FloatVector v3 = FloatVector.broadcast(S, x[x0 + 3 * n + i]);
+            a3 = wa.fma(v3, a3);
+            b3 = wb.fma(v3, b3);
+            c3 = wc.fma(v3, c3);
+            d3 = wd.fma(v3, d3);
+            FloatVector v4 = FloatVector.broadcast(S, x[x0 + 4 * n + i]);
+            a4 = wa.fma(v4, a4);
+            b4 = wb.fma(v4, b4);
+            c4 = wc.fma(v4, c4);
+            d4 = wd.fma(v4, d4);
+        }
+        a0.intoArray(y, at);
+        b0.intoArray(y, at + L);
+        c0.intoArray(y, at + 2 * L);
+        d0.intoArray(y, at + 3 * L);
+        a1.intoArray(y, at + stride);
+        b1.intoArray(y, at + stride + L);
+        c1.intoArray(y, at + stride + 2 * L);
+        d1.intoArray(y, at + stride + 3 * L);
+        a2.intoArray(y, at + 2 * stride);
+        b2.intoArray(y, at + 2 * stride + L);
+        c2.intoArray(y, at + 2 * stride + 2 * L);
+        d2.intoArray(y, at + 2 * stride + 3 * L);
+        a3.intoArray(y, at + 3 * stride);
+        b3.intoArray(y, at + 3 * stride + L);
+        c3.intoArray(y, at + 3 * stride + 2 * L);
+        d3.intoArray(y, at + 3 * stride + 3 * L);
+        a4.intoArray(y, at + 4 * stride);
+        b4.intoArray(y, at + 4 * stride + L);
+        c4.intoArray(y, at + 4 * stride + 2 * L);
+        d4.intoArray(y, at + 4 * stride + 3 * L);
+    }
+
+    private void rows6x4(int base, float[] x, int x0, float[] y, int at, int stride) {
+        float[] p = panels;
+        int n = in;
+        int p1 = base + 1 * n * L;
+        int p2 = base + 2 * n * L;
+        int p3 = base + 3 * n * L;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector b0 = a0, c0 = a0, d0 = a0, a1 = a0, b1 = a0, c1 = a0, d1 = a0, a2 = a0;
+        FloatVector b2 = a0, c2 = a0, d2 = a0, a3 = a0, b3 = a0, c3 = a0, d3 = a0, a4 = a0;
+        FloatVector b4 = a0, c4 = a0, d4 = a0, a5 = a0, b5 = a0, c5 = a0, d5 = a0;
+        for (int i = 0; i < n; i++) {
+            FloatVector wa = FloatVector.fromArray(S, p, base + i * L);
+            FloatVector wb = FloatVector.fromArray(S, p, p1 + i * L);
+            FloatVector wc = FloatVector.fromArray(S, p, p2 + i * L);
+            FloatVector wd = FloatVector.fromArray(S, p, p3 + i * L);
+            FloatVector v0 = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = wa.fma(v0, a0);
+            b0 = wb.fma(v0, b0);
+            c0 = wc.fma(v0, c0);
+            d0 = wd.fma(v0, d0);
+            FloatVector v1 = FloatVector.broadcast(S, x[x0 + n + i]);
+            a1 = wa.fma(v1, a1);
+            b1 = wb.fma(v1, b1);
+            c1 = wc.fma(v1, c1);
+            d1 = wd.fma(v1, d1);
+            FloatVector v2 = FloatVector.broadcast(S, x[x0 + 2 * n + i]);
+            a2 = wa.fma(v2, a2);
+            b2 = wb.fma(v2, b2);
+            c2 = wc.fma(v2, c2);
+            d2 = wd.fma(v2, d2);
+            FloatVector v3 = FloatVector.broadcast(S, x[x0 + 3 * n + i]);
+            a3 = wa.fma(v3, a3);
+            b3 = wb.fma(v3, b3);
+            c3 = wc.fma(v3, c3);
+            d3 = wd.fma(v3, d3);
+            FloatVector v4 = FloatVector.broadcast(S, x[x0 + 4 * n + i]);
+            a4 = wa.fma(v4, a4);
+            b4 = wb.fma(v4, b4);
+            c4 = wc.fma(v4, c4);
+            d4 = wd.fma(v4, d4);
+            FloatVector v5 = FloatVector.broadcast(S, x[x0 + 5 * n + i]);
+            a5 = wa.fma(v5, a5);
+            b5 = wb.fma(v5, b5);
+            c5 = wc.fma(v5, c5);
+            d5 = wd.fma(v5, d5);
+        }
+        a0.intoArray(y, at);
+        b0.intoArray(y, at + L);
+        c0.intoArray(y, at + 2 * L);
+        d0.intoArray(y, at + 3 * L);
+        a1.intoArray(y, at + stride);
+        b1.intoArray(y, at + stride + L);
+        c1.intoArray(y, at + stride + 2 * L);
+        d1.intoArray(y, at + stride + 3 * L);
+        a2.intoArray(y, at + 2 * stride);
+        b2.intoArray(y, at + 2 * stride + L);
+        c2.intoArray(y, at + 2 * stride + 2 * L);
+        d2.intoArray(y, at + 2 * stride + 3 * L);
+        a3.intoArray(y, at + 3 * stride);
+        b3.intoArray(y, at + 3 * stride + L);
+        c3.intoArray(y, at + 3 * stride + 2 * L);
+        d3.intoArray(y, at + 3 * stride + 3 * L);
+        a4.intoArray(y, at + 4 * stride);
+        b4.intoArray(y, at + 4 * stride + L);
+        c4.intoArray(y, at + 4 * stride + 2 * L);
+        d4.intoArray(y, at + 4 * stride + 3 * L);
+        a5.intoArray(y, at + 5 * stride);
+        b5.intoArray(y, at + 5 * stride + L);
+        c5.intoArray(y, at + 5 * stride + 2 * L);
+        d5.intoArray(y, at + 5 * stride + 3 * L);
     }
 
     // The kernels differ only in how many rows they carry (generated text, kept written out): the JIT keeps vectors
