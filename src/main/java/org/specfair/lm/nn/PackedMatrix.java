@@ -24,7 +24,9 @@ import org.apache.logging.log4j.Logger;
  * (one accumulator per row leaves the loop waiting on the FMA latency: 1 row 4.6 against 4.0 ms through the head).
  * More rows re-read the tile from L2, not from memory. Measured (head 50257x768, one thread, quiet): 4.0 / 4.7 / 4.9 /
  * 5.1 / 5.3 / 6.1 ms for 1 / 2 / 3 / 4 / 5 / 8 rows, where torch's {@code linear} takes 9.0 / 19.4 / 29.1 / 16.6 /
- * 17.9 / 12.2.
+ * 17.9 / 12.2. For 2-6 rows wider kernels walk more panels per call (six for 2-4 rows, four for 5-6) over whole
+ * tiles: with three, a core streaming ~30 GB/s kept too few weight streams in flight once every input index also
+ * cost 6-18 FMAs (5 rows 1.11-1.20x one row from memory; with the wide kernels 1.02-1.07x).
  *
  * <p>Every output is one sequential FMA chain over {@code i = 0 .. in-1}, then {@code + b}: the same arithmetic
  * whatever the row count, the tile, the thread count or which rows share a call. So a verify pass gives bit-for-bit
