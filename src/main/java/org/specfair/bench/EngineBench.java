@@ -73,8 +73,8 @@ public final class EngineBench {
     }
 
     /**
-     * Iteration counts; --quick roughly halves the run. {@code modelWarmup} decode steps run once
-     * before anything on the model is timed: the JIT is still compiling the engine's Java side then (the row path's
+     * Iteration counts; --quick roughly halves the run. {@code modelWarmup} decode steps (and a tenth as many of
+     * every pass shape, {@link #warmPasses}) run once before anything on the model is timed: the JIT is still compiling the engine's Java side then (the row path's
      * attention, norms and GELU; with 30 steps the first batch-1 measurement came out 1.2-1.4x slower than the
      * second, the compiler threads taking a core from the products' helper thread on a 2-core machine).
      */
@@ -188,6 +188,7 @@ public final class EngineBench {
                 json.put("floor_ms", round(floorMs));
             }
             cachedStepMs(model, 1, CONTEXTS[0], new Plan(plan.modelWarmup, 0, 1, 0, 0));
+            warmPasses(model, Math.max(1, plan.modelWarmup / 10));
 
             // (b) cached decode vs full recomputation at two contexts; (d) against the roofline.
             Map<String, Object> cached = new LinkedHashMap<>();
@@ -574,6 +575,20 @@ public final class EngineBench {
             out.put(PASSES.get(p).name().replace(", ", "_").replace(' ', '_'), pass);
         }
         return out;
+    }
+
+    /**
+     * Runs every pass shape {@code reps} times, untimed: the kernels for 2-16 rows (and the row path's multi-token
+     * attention) are then compiled before anything is timed, not while a later measurement runs.
+     */
+    static void warmPasses(CausalLM model, int reps) {
+        try (NDManager scope = model.manager().newSubManager()) {
+            for (int i = 0; i < reps; i++) {
+                for (Pass pass : PASSES) {
+                    passMs(model, scope, pass);
+                }
+            }
+        }
     }
 
     /** One timed pass; the cache is rolled back (or dropped) afterwards so every repeat sees the same context. */
