@@ -117,19 +117,27 @@ class DivergenceMathTest {
         DivergenceMath.useKernel(true);
     }
 
+    /** Main logits uniform in [-20, 20] and assistant logits within 2 of them, {@code n} each. */
+    private static float[][] nearbyLogits(int n, long seed) {
+        float[] zp = new float[n];
+        float[] zq = new float[n];
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            zp[i] = (float) rnd.nextDouble(-20, 20);
+            zq[i] = zp[i] + (float) rnd.nextDouble(-2, 2);
+        }
+        return new float[][] {zp, zq};
+    }
+
     /** The CPU kernel (the path CPU runs take) and torch's ops (the GPU's) give the same numbers. */
     @Test
     void theCpuKernelAgreesWithTorchsOps() {
         assertTrue(org.specfair.lm.nn.PackedMatrix.available(), "run with --add-modules=jdk.incubator.vector");
         int rows = 7;
         int v = 50257; // GPT-2's vocabulary: not a multiple of the vector width, so the tail loop runs too
-        float[] zp = new float[rows * v];
-        float[] zq = new float[rows * v];
-        SplittableRandom rnd = new SplittableRandom(5);
-        for (int i = 0; i < zp.length; i++) {
-            zp[i] = (float) rnd.nextDouble(-20, 20);
-            zq[i] = zp[i] + (float) rnd.nextDouble(-2, 2);
-        }
+        float[][] z = nearbyLogits(rows * v, 5);
+        float[] zp = z[0];
+        float[] zq = z[1];
         long[] tok = {0, 5, 50256, 17, 3, 99, 1000};
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray p = m.create(zp, new Shape(rows, v));
@@ -159,13 +167,9 @@ class DivergenceMathTest {
         // A chunk's positions are split between the task's threads; one position alone runs on the caller.
         int rows = 9;
         int v = 5003;
-        float[] zp = new float[rows * v];
-        float[] zq = new float[rows * v];
-        SplittableRandom rnd = new SplittableRandom(8);
-        for (int i = 0; i < zp.length; i++) {
-            zp[i] = (float) rnd.nextDouble(-20, 20);
-            zq[i] = zp[i] + (float) rnd.nextDouble(-2, 2);
-        }
+        float[][] z = nearbyLogits(rows * v, 8);
+        float[] zp = z[0];
+        float[] zq = z[1];
         long[] tok = {0, 5, 5002, 17, 3, 99, 1000, 7, 4000};
         try (NDManager m = NDManager.newBaseManager()) {
             DivergenceMath.useKernel(true);
