@@ -41,12 +41,13 @@ final class DivergenceKernel {
     private DivergenceKernel() {}
 
     /**
-     * @param main      {@code [R, V]} logits, row-major (a view of the model's output)
-     * @param assistant {@code [R, V]} logits
+     * @param main      per position, its {@code V} logits (a view of the model's output: read in place)
+     * @param assistant per position, the assistant's
      */
-    static DivergenceMath.Chunk of(FloatBuffer main, FloatBuffer assistant, int rows, int vocab, long[] tokens,
+    static DivergenceMath.Chunk of(FloatBuffer[] main, FloatBuffer[] assistant, int vocab, long[] tokens,
                                    double temperature, boolean tokensAreMainArgmax,
                                    FloatSoftmax.HostNormalizer knownP, FloatSoftmax.HostNormalizer knownQ) {
+        int rows = tokens.length;
         double[] pTok = new double[rows];
         double[] qTok = new double[rows];
         double[] klPQ = new double[rows];
@@ -64,8 +65,8 @@ final class DivergenceKernel {
             float[] b = new float[vocab];
             double[] sums = new double[7];
             for (int r = rows * k / parts; r < rows * (k + 1) / parts; r++) {
-                main.get(r * vocab, a);
-                assistant.get(r * vocab, b);
+                main[r].get(0, a);
+                assistant[r].get(0, b);
                 if (temperature != 1.0) {
                     for (int v = 0; v < vocab; v++) { // as torch's logits.div(t): one float division each
                         a[v] /= t;

@@ -4,8 +4,13 @@ import org.specfair.lm.FloatSoftmax;
 import org.specfair.lm.nn.HostFloats;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
+import java.util.List;
 
 /**
  * The divergence metrics of one chunk of positions, computed on the device from the two models'
@@ -53,8 +58,8 @@ public final class DivergenceMath {
         if (kernel && twoDimensional(mainLogits) && twoDimensional(assistantLogits)
                 && HostFloats.javaKernels(mainLogits) && HostFloats.javaKernels(assistantLogits)) {
             int vocab = Math.toIntExact(mainLogits.getShape().get(1));
-            return DivergenceKernel.of(mainLogits.toByteBuffer(true).asFloatBuffer(), assistantLogits.toByteBuffer(true).asFloatBuffer(),
-                    tokens.length, vocab, tokens, temperature, tokensAreMainArgmax, knownP, knownQ);
+            return DivergenceKernel.of(rowsOf(mainLogits, tokens.length, vocab), rowsOf(assistantLogits, tokens.length, vocab),
+                    vocab, tokens, temperature, tokensAreMainArgmax, knownP, knownQ);
         }
         NDArray zp = temperature == 1.0 ? mainLogits : mainLogits.div((float) temperature);
         NDArray zq = temperature == 1.0 ? assistantLogits : assistantLogits.div((float) temperature);
@@ -105,6 +110,67 @@ public final class DivergenceMath {
             tv[i] = Math.max(0, 1 - alpha[i]);
         }
         return new Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, agrees);
+    }
+
+    /**
+     * As {@link #of(NDArray, NDArray, long[], double, boolean, FloatSoftmax.HostNormalizer, FloatSoftmax.HostNormalizer)},
+     * for positions whose logits are separate {@code [V]} arrays (the scoring pass's kept views into decoding's
+     * outputs). On the Java kernel's path each is read where it lies: stacking them first into {@code [R, V]} copies
+     * (batch 16, gpt-neo-125M shapes: 768 positions x 2 models x 201 KB) took a third of the scoring pass. Otherwise
+     * they are stacked (as float32, the assistant's moved to the main model's device) for torch's ops.
+     */
+    public static Chunk of(List<NDArray> mainLogits, List<NDArray> assistantLogits, long[] tokens, double temperature,
+                           boolean tokensAreMainArgmax, FloatSoftmax.HostNormalizer knownP, FloatSoftmax.HostNormalizer knownQ) {
+        if (mainLogits.size() != tokens.length || assistantLogits.size() != tokens.length) {
+            throw new IllegalArgumentException(mainLogits.size() + " main and " + assistantLogits.size() + " assistant rows for "
+                    + tokens.length + " tokens");
+        }
+        if ((knownP != null || knownQ != null) && temperature != 1.0) {
+            throw new IllegalArgumentException("decoding's normalizers are for temperature 1, not " + temperature);
+        }
+        if (kernel && kernelRows(mainLogits) && kernelRows(assistantLogits)) {
+            int vocab = Math.toIntExact(mainLogits.get(0).size());
+            java.nio.FloatBuffer[] p = new java.nio.FloatBuffer[tokens.length];
+            java.nio.FloatBuffer[] q = new java.nio.FloatBuffer[tokens.length];
+            for (int i = 0; i < tokens.length; i++) {
+                p[i] = mainLogits.get(i).toByteBuffer(true).asFloatBuffer();
+                q[i] = assistantLogits.get(i).toByteBuffer(true).asFloatBuffer();
+            }
+            return DivergenceKernel.of(p, q, vocab, tokens, temperature, tokensAreMainArgmax, knownP, knownQ);
+        }
+        try (NDManager scope = mainLogits.get(0).getManager().newSubManager()) {
+            NDArray p = stack(scope, mainLogits);
+            NDArray q = stack(scope, assistantLogits);
+            return of(p, q.toDevice(p.getDevice(), false), tokens, temperature, tokensAreMainArgmax, knownP, knownQ);
+        }
+    }
+
+    /** Whether every row is a {@code [V]} array (V the same) that the Java kernel reads. */
+    private static boolean kernelRows(List<NDArray> rows) {
+        long vocab = rows.get(0).size();
+        for (NDArray x : rows) {
+            if (x.getShape().dimension() != 1 || x.size() != vocab || !HostFloats.javaKernels(x)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [n, V]} from n {@code [V]} arrays, as float32, in {@code scope}. */
+    private static NDArray stack(NDManager scope, List<NDArray> rows) {
+        NDArray out = NDArrays.stack(new NDList(rows), 0);
+        out.attach(scope);
+        return out.getDataType() == DataType.FLOAT32 ? out : out.toType(DataType.FLOAT32, false);
+    }
+
+    /** Row r of a row-major {@code [rows, V]} array, as a buffer over its memory. */
+    private static java.nio.FloatBuffer[] rowsOf(NDArray x, int rows, int vocab) {
+        java.nio.FloatBuffer all = x.toByteBuffer(true).asFloatBuffer();
+        java.nio.FloatBuffer[] out = new java.nio.FloatBuffer[rows];
+        for (int r = 0; r < rows; r++) {
+            out[r] = all.slice(r * vocab, vocab);
+        }
+        return out;
     }
 
     private static boolean twoDimensional(NDArray x) {

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -204,13 +203,13 @@ final class DivergenceScorer {
                     : NormalizerLog.gather(partRows.stream().map(r -> r.mainNormalizers).toList(), indices);
             FloatSoftmax.HostNormalizer knownQ = temperature != 1.0 || hidden ? null
                     : NormalizerLog.gather(partRows.stream().map(r -> r.assistantNormalizers).toList(), indices);
-            DivergenceMath.Chunk c;
-            try (NDManager chunk = scope.newSubManager()) {
-                NDArray p = stack(chunk, part.stream().map(Slot::mainLogits).toList());
-                NDArray q = hidden ? assistantLogits.get(from + ":" + to)
-                        : stack(chunk, part.stream().map(Slot::assistant).toList());
-                c = DivergenceMath.of(p, q.toDevice(p.getDevice(), false), tokens, temperature, tokensAreMainArgmax, knownP, knownQ);
+            // Views, read in place (the hidden case's rows of the head's output live in scope).
+            List<NDArray> q = new ArrayList<>(part.size());
+            for (int j = from; j < to; j++) {
+                q.add(hidden ? assistantLogits.get(j) : slots.get(j).assistant());
             }
+            DivergenceMath.Chunk c = DivergenceMath.of(part.stream().map(Slot::mainLogits).toList(), q, tokens, temperature,
+                    tokensAreMainArgmax, knownP, knownQ);
             for (int j = 0; j < tokens.length; j++) {
                 Slot s = part.get(j);
                 RowState row = s.row();
@@ -228,10 +227,4 @@ final class DivergenceScorer {
         slots.clear();
     }
 
-    /** {@code [n, V]} from n {@code [V]} arrays, as float32, in {@code scope}. */
-    private static NDArray stack(NDManager scope, List<NDArray> rows) {
-        NDArray out = NDArrays.stack(new NDList(rows), 0);
-        out.attach(scope);
-        return out.getDataType() == DataType.FLOAT32 ? out : out.toType(DataType.FLOAT32, false);
-    }
 }

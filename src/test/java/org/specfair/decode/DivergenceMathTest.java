@@ -190,6 +190,51 @@ class DivergenceMathTest {
     }
 
     @Test
+    void separateRowViewsGiveTheStackedChunksNumbers() {
+        // The scoring pass hands over each position's logits as a [V] view into a pass's output, in a different
+        // order than they lie in memory; the kernel reads them in place, torch's path stacks them first.
+        int rows = 6;
+        int v = 5003;
+        float[][] z = nearbyLogits(2 * rows * v, 8);
+        long[] tok = {0, 5, 5002, 17, 3, 99};
+        int[] order = {3, 0, 5, 1, 4, 2}; // position i reads row order[i] of each model's output
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray outP = m.create(z[0], new Shape(2, rows, v)); // like a pass's [B, T, V] logits
+            NDArray outQ = m.create(z[1], new Shape(2, rows, v));
+            float[] zp = new float[rows * v];
+            float[] zq = new float[rows * v];
+            java.util.List<NDArray> p = new java.util.ArrayList<>();
+            java.util.List<NDArray> q = new java.util.ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                p.add(outP.get(1, order[i]));
+                q.add(outQ.get(1, order[i]));
+                System.arraycopy(z[0], (rows + order[i]) * v, zp, i * v, v);
+                System.arraycopy(z[1], (rows + order[i]) * v, zq, i * v, v);
+            }
+            for (boolean kernel : new boolean[] {true, false}) {
+                DivergenceMath.useKernel(kernel);
+                try {
+                    DivergenceMath.Chunk stacked = DivergenceMath.of(m.create(zp, new Shape(rows, v)), m.create(zq, new Shape(rows, v)), tok,
+                            1.0, false, null, null);
+                    DivergenceMath.Chunk views = DivergenceMath.of(p, q, tok, 1.0, false, null, null);
+                    for (int i = 0; i < rows; i++) {
+                        String where = (kernel ? "kernel" : "torch") + ", position " + i;
+                        assertEquals(stacked.klPQ()[i], views.klPQ()[i], 0, "KL(P||Q), " + where);
+                        assertEquals(stacked.klQP()[i], views.klQP()[i], 0, "KL(Q||P), " + where);
+                        assertEquals(stacked.js()[i], views.js()[i], 0, "JS, " + where);
+                        assertEquals(stacked.tv()[i], views.tv()[i], 0, "TV, " + where);
+                        assertEquals(stacked.hQ()[i], views.hQ()[i], 0, "H(Q), " + where);
+                        assertEquals(stacked.pTok()[i], views.pTok()[i], 0, "p, " + where);
+                        assertEquals(stacked.argmaxAgrees()[i], views.argmaxAgrees()[i], where);
+                    }
+                } finally {
+                    DivergenceMath.useKernel(true);
+                }
+            }
+        }
+    }
+
+    @Test
     void identicalDistributionsHaveZeroDivergenceAndAgree() {
         float[] z = new float[2 * V];
         SplittableRandom rnd = new SplittableRandom(3);
