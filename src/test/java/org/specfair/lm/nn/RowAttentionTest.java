@@ -41,6 +41,55 @@ class RowAttentionTest {
     }
 
     @Test
+    void attentionMatchesAFloat64ReferenceForEveryHeadWidth() {
+        // Head widths below, at and between vector widths (the q.k lane chains, their tail and the plain scalar
+        // form), over 40 causal slots: more than one block of slots whose lane chains are summed together.
+        for (int hd : new int[] {8, 16, 24, 64}) {
+            int heads = 2;
+            int d = heads * hd;
+            int t = 40;
+            ModelConfig c = new ModelConfig("gpt_neo", 64, d, 1, heads, heads, 4 * d, 128, 1e-5, 0, 256, new boolean[] {false},
+                    "gelu_new", true, 63, 63, "float32");
+            SplittableRandom rnd = new SplittableRandom(hd);
+            float[] qkv = new float[t * 3 * d];
+            for (int i = 0; i < qkv.length; i++) {
+                qkv[i] = (float) rnd.nextGaussian();
+            }
+            float scale = (float) (1 / Math.sqrt(hd));
+            try (NDManager m = NDManager.newBaseManager()) {
+                float[] got = RowAttention.apply(ForwardBatch.of(m, c, new int[][] {new int[t]}, null), 0, qkv, heads, false, scale, 2);
+                double worst = 0;
+                for (int j = 0; j < t; j++) {
+                    for (int h = 0; h < heads; h++) {
+                        double[] w = new double[j + 1];
+                        double max = Double.NEGATIVE_INFINITY;
+                        for (int s = 0; s <= j; s++) {
+                            for (int e = 0; e < hd; e++) {
+                                w[s] += (double) qkv[j * 3 * d + h * hd + e] * qkv[s * 3 * d + d + h * hd + e];
+                            }
+                            w[s] *= scale;
+                            max = Math.max(max, w[s]);
+                        }
+                        double sum = 0;
+                        for (int s = 0; s <= j; s++) {
+                            w[s] = Math.exp(w[s] - max);
+                            sum += w[s];
+                        }
+                        for (int e = 0; e < hd; e++) {
+                            double want = 0;
+                            for (int s = 0; s <= j; s++) {
+                                want += w[s] / sum * qkv[s * 3 * d + 2 * d + h * hd + e];
+                            }
+                            worst = Math.max(worst, Math.abs(want - got[j * d + h * hd + e]));
+                        }
+                    }
+                }
+                assertTrue(worst < 2e-5, "head width " + hd + ": max |row attention - float64| " + worst);
+            }
+        }
+    }
+
+    @Test
     void layerNormOfManyRowsIsEachRowsOwn() {
         int d = 96;
         SplittableRandom rnd = new SplittableRandom(9);
