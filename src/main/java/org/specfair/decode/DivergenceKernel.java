@@ -116,6 +116,7 @@ final class DivergenceKernel {
         FloatVector mq = FloatVector.broadcast(S, maxQ);
         FloatVector zero = FloatVector.zero(S);
         FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero;
+        float[] lanes = new float[7 * L];
         int v = 0;
         int bound = S.loopBound(a.length);
         for (int blockEnd = Math.min(bound, BLOCK); v < bound; blockEnd = Math.min(bound, blockEnd + BLOCK)) {
@@ -175,13 +176,22 @@ final class DivergenceKernel {
                 s5 = s5.add(lp.mul(p));
                 s6 = s6.add(lq.mul(q));
             }
-            out[0] += ExactMath.laneSum(s0);
-            out[1] += ExactMath.laneSum(s1);
-            out[2] += ExactMath.laneSum(s2);
-            out[3] += ExactMath.laneSum(s3);
-            out[4] += ExactMath.laneSum(s4);
-            out[5] += ExactMath.laneSum(s5);
-            out[6] += ExactMath.laneSum(s6);
+            // Each sum's lanes added in lane order ({@link ExactMath#laneSum}'s arithmetic), written out here: C2
+            // stops inlining this method's calls at its node budget, and a call that takes a vector boxes it.
+            s0.intoArray(lanes, 0);
+            s1.intoArray(lanes, L);
+            s2.intoArray(lanes, 2 * L);
+            s3.intoArray(lanes, 3 * L);
+            s4.intoArray(lanes, 4 * L);
+            s5.intoArray(lanes, 5 * L);
+            s6.intoArray(lanes, 6 * L);
+            for (int k = 0; k < 7; k++) {
+                float lanesSum = 0f;
+                for (int l = k * L; l < (k + 1) * L; l++) {
+                    lanesSum += lanes[l];
+                }
+                out[k] += lanesSum;
+            }
             s0 = zero;
             s1 = zero;
             s2 = zero;
