@@ -19,7 +19,7 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>Layout: the output dimension is cut into panels of {@code L} outputs (one SIMD register: 16 floats with
  * AVX-512, 8 with AVX2) and each panel is stored {@code [in][L]}, so the kernel streams it contiguously. Panels go
- * three at a time (a tile), rows up to {@link #ROWS} at a time (8 with AVX-512, 4 with AVX2): per input index, three
+ * three at a time (a tile), rows up to {@link #ROWS} at a time (7 with AVX-512, 4 with AVX2): per input index, three
  * weight vectors are loaded and each row's input is broadcast and fused-multiply-added into its three accumulators
  * (one accumulator per row leaves the loop waiting on the FMA latency: 1 row 4.6 against 4.0 ms through the head).
  * More rows re-read the tile from L2, not from memory. Measured (head 50257x768, one thread, quiet): 4.0 / 4.7 / 4.9 /
@@ -41,10 +41,14 @@ public final class PackedMatrix {
     /** Panels per tile: three weight vectors per input index keep enough FMAs in flight (1 or 2 panels: 5-60% slower). */
     static final int TILE = 3;
     /**
-     * Rows per kernel call: 3 x 8 accumulators fit AVX-512's 32 registers (5 rows through the head, 2 threads: 5.0
-     * ms against 5.9 in 4 + 1); AVX2 and narrower have 16, so 3 x 4 there.
+     * Rows per three-panel kernel call (more rows go in blocks of this many per tile, each block after the first
+     * re-reading the tile from L2). AVX-512 has 32 registers: 3 x 8 accumulators with the three weights and a
+     * broadcast take 28 of them, and that kernel ran at 134-197 GFLOP/s on a cached matrix where 3 x 7 ran at
+     * 247-257 (one thread; C2 keeps fewer of its values in registers). So 7: 16 rows go as 7 + 7 + 2, at 191-234
+     * GFLOP/s through the 50257x768 head from memory on two threads against 139-147 as 8 + 8; 8 rows as 7 + 1 cost what
+     * one 8-row call did. AVX2 and narrower have 16 registers, so 3 x 4 there.
      */
-    static final int ROWS = L >= 16 ? 8 : 4;
+    static final int ROWS = L >= 16 ? 7 : 4;
     /** Warm-up runs until the kernels reach this on a cached matrix (compiled: ~40-165 GFLOP/s; interpreted: ~0.6). */
     private static final double COMPILED_GFLOPS = 10;
     /** Below this many weights per thread a product runs on the calling thread (handing off costs ~10-30 us). */
@@ -229,7 +233,6 @@ public final class PackedMatrix {
                 int stride = whole ? out : TILE * L;
                 int xr = r0 * in;
                 switch (r) {
-                    case 8 -> rows8(base, x, xr, dst, at, stride);
                     case 7 -> rows7(base, x, xr, dst, at, stride);
                     case 6 -> rows6(base, x, xr, dst, at, stride);
                     case 5 -> rows5(base, x, xr, dst, at, stride);
@@ -895,75 +898,5 @@ public final class PackedMatrix {
         a6.intoArray(y, at + 6 * stride);
         b6.intoArray(y, at + 6 * stride + L);
         c6.intoArray(y, at + 6 * stride + 2 * L);
-    }
-
-    private void rows8(int base, float[] x, int x0, float[] y, int at, int stride) {
-        float[] p = panels;
-        int n = in;
-        int p1 = base + n * L;
-        int p2 = base + 2 * n * L;
-        FloatVector a0 = FloatVector.zero(S), b0 = a0, c0 = a0, a1 = a0, b1 = a0, c1 = a0, a2 = a0, b2 = a0, c2 = a0, a3 = a0, b3 = a0, c3 = a0;
-        FloatVector a4 = a0, b4 = a0, c4 = a0, a5 = a0, b5 = a0, c5 = a0, a6 = a0, b6 = a0, c6 = a0, a7 = a0, b7 = a0, c7 = a0;
-        for (int i = 0; i < n; i++) {
-            FloatVector wa = FloatVector.fromArray(S, p, base + i * L);
-            FloatVector wb = FloatVector.fromArray(S, p, p1 + i * L);
-            FloatVector wc = FloatVector.fromArray(S, p, p2 + i * L);
-            FloatVector v0 = FloatVector.broadcast(S, x[x0 + i]);
-            a0 = wa.fma(v0, a0);
-            b0 = wb.fma(v0, b0);
-            c0 = wc.fma(v0, c0);
-            FloatVector v1 = FloatVector.broadcast(S, x[x0 + n + i]);
-            a1 = wa.fma(v1, a1);
-            b1 = wb.fma(v1, b1);
-            c1 = wc.fma(v1, c1);
-            FloatVector v2 = FloatVector.broadcast(S, x[x0 + 2 * n + i]);
-            a2 = wa.fma(v2, a2);
-            b2 = wb.fma(v2, b2);
-            c2 = wc.fma(v2, c2);
-            FloatVector v3 = FloatVector.broadcast(S, x[x0 + 3 * n + i]);
-            a3 = wa.fma(v3, a3);
-            b3 = wb.fma(v3, b3);
-            c3 = wc.fma(v3, c3);
-            FloatVector v4 = FloatVector.broadcast(S, x[x0 + 4 * n + i]);
-            a4 = wa.fma(v4, a4);
-            b4 = wb.fma(v4, b4);
-            c4 = wc.fma(v4, c4);
-            FloatVector v5 = FloatVector.broadcast(S, x[x0 + 5 * n + i]);
-            a5 = wa.fma(v5, a5);
-            b5 = wb.fma(v5, b5);
-            c5 = wc.fma(v5, c5);
-            FloatVector v6 = FloatVector.broadcast(S, x[x0 + 6 * n + i]);
-            a6 = wa.fma(v6, a6);
-            b6 = wb.fma(v6, b6);
-            c6 = wc.fma(v6, c6);
-            FloatVector v7 = FloatVector.broadcast(S, x[x0 + 7 * n + i]);
-            a7 = wa.fma(v7, a7);
-            b7 = wb.fma(v7, b7);
-            c7 = wc.fma(v7, c7);
-        }
-        a0.intoArray(y, at);
-        b0.intoArray(y, at + L);
-        c0.intoArray(y, at + 2 * L);
-        a1.intoArray(y, at + stride);
-        b1.intoArray(y, at + stride + L);
-        c1.intoArray(y, at + stride + 2 * L);
-        a2.intoArray(y, at + 2 * stride);
-        b2.intoArray(y, at + 2 * stride + L);
-        c2.intoArray(y, at + 2 * stride + 2 * L);
-        a3.intoArray(y, at + 3 * stride);
-        b3.intoArray(y, at + 3 * stride + L);
-        c3.intoArray(y, at + 3 * stride + 2 * L);
-        a4.intoArray(y, at + 4 * stride);
-        b4.intoArray(y, at + 4 * stride + L);
-        c4.intoArray(y, at + 4 * stride + 2 * L);
-        a5.intoArray(y, at + 5 * stride);
-        b5.intoArray(y, at + 5 * stride + L);
-        c5.intoArray(y, at + 5 * stride + 2 * L);
-        a6.intoArray(y, at + 6 * stride);
-        b6.intoArray(y, at + 6 * stride + L);
-        c6.intoArray(y, at + 6 * stride + 2 * L);
-        a7.intoArray(y, at + 7 * stride);
-        b7.intoArray(y, at + 7 * stride + L);
-        c7.intoArray(y, at + 7 * stride + 2 * L);
     }
 }
