@@ -325,23 +325,16 @@ public final class DecodeBench {
 
     /** Time of one cached main pass over {@code tokens} tokens, in units of a one-token decode step (median of 15, the two alternating). */
     static double verifyCost(CausalLM main, int tokens) {
-        int[] prompt = new int[16];
-        java.util.Arrays.fill(prompt, 11);
-        int[] block = new int[tokens];
-        java.util.Arrays.fill(block, 12);
+        int context = 16;
         double[] step = new double[15];
         double[] verify = new double[15];
         try (ai.djl.ndarray.NDManager scope = main.manager().newSubManager(); org.specfair.lm.KvCache cache = main.newCache(1)) {
-            main.prefill(scope, new int[][] {prompt}, cache);
+            int[][] prompt = {new int[context]};
+            java.util.Arrays.fill(prompt[0], 11);
+            main.prefill(scope, prompt, cache);
             for (int i = 0; i < step.length; i++) {
-                long t0 = System.nanoTime();
-                main.lastLogits(scope, new int[][] {{12}}, cache).argMax(-1).toLongArray();
-                long t1 = System.nanoTime();
-                main.logits(scope, new int[][] {block}, cache).argMax(-1).toLongArray();
-                long t2 = System.nanoTime();
-                cache.truncate(0, prompt.length);
-                step[i] = t1 - t0;
-                verify[i] = t2 - t1;
+                step[i] = timedPass(main, scope, cache, 1, context, false);
+                verify[i] = timedPass(main, scope, cache, tokens, context, true);
             }
         }
         java.util.Arrays.sort(step);
