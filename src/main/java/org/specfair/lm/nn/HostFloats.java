@@ -30,6 +30,12 @@ public final class HostFloats {
         return out;
     }
 
+    /** {@code x}'s values in row-major order, into the first {@code x.size()} floats of {@code into} (which may be longer). */
+    public static float[] copyOut(NDArray x, float[] into) {
+        x.toByteBuffer(true).asFloatBuffer().get(into, 0, Math.toIntExact(x.size()));
+        return into;
+    }
+
     /**
      * A float32 array of {@code shape} in {@code scope} holding {@code values}, allocated by torch (which so owns it)
      * and filled through a view of its memory. DJL's {@code create(float[])} would wrap the data with {@code from_blob}
@@ -37,8 +43,13 @@ public final class HostFloats {
      * the logits) would then read freed memory after a GC.
      */
     public static NDArray copyIn(NDManager scope, Shape shape, float[] values) {
+        return copyIn(scope, shape, values, values.length);
+    }
+
+    /** {@link #copyIn(NDManager, Shape, float[])} from the first {@code length} floats of {@code values}. */
+    public static NDArray copyIn(NDManager scope, Shape shape, float[] values, int length) {
         NDArray result = scope.create(shape, DataType.FLOAT32);
-        result.toByteBuffer(true).asFloatBuffer().put(values);
+        result.toByteBuffer(true).asFloatBuffer().put(values, 0, length);
         return result;
     }
 }

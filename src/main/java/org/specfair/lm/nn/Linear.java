@@ -70,6 +70,8 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
     static final long STREAMED_BYTES = 32L << 20;
 
     private static volatile boolean fewRowForm = true;
+    private static final ReusedFloats PRODUCT_INPUT = new ReusedFloats();
+    private static final ReusedFloats PRODUCT_OUTPUT = new ReusedFloats();
 
     /** Turns the few-row form off (true: on, the default); only for benchmarks that compare both in one run. */
     public static void useFewRowForm(boolean on) {
@@ -161,11 +163,17 @@ public record Linear(NDArray weight, NDArray bias, PackedWeights packed) {
                 : ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
     }
 
-    /** {@code x W^T + b} through a packed matrix, into an array that torch allocated (and so owns). */
+    /**
+     * {@code x W^T + b} through a packed matrix, into an array that torch allocated (and so owns). Input and output
+     * pass through the thread's reused arrays ({@link ReusedFloats}: a pass's logits would be a humongous object).
+     */
     private static NDArray packedProduct(PackedMatrix p, NDArray x, long rows) {
-        float[] y = p.apply(HostFloats.copyOut(x), (int) rows);
+        int r = Math.toIntExact(rows);
+        float[] in = HostFloats.copyOut(x, PRODUCT_INPUT.take(Math.multiplyExact(r, p.in())));
+        float[] y = PRODUCT_OUTPUT.take(Math.multiplyExact(r, p.out()));
+        p.applyInto(in, r, y);
         long[] shape = x.getShape().getShape().clone();
         shape[shape.length - 1] = p.out();
-        return HostFloats.copyIn(x.getManager(), new Shape(shape), y);
+        return HostFloats.copyIn(x.getManager(), new Shape(shape), y, r * p.out());
     }
 }

@@ -206,11 +206,24 @@ public final class PackedMatrix {
             throw new IllegalArgumentException(x.length + " inputs are not " + rows + " rows of " + in);
         }
         float[] y = new float[rows * out];
+        applyInto(x, rows, y);
+        return y;
+    }
+
+    /**
+     * {@link #apply}'s product written into the first {@code rows * out} floats of {@code y}, from the first
+     * {@code rows * in} of {@code x}: both may be longer (reused buffers, {@link HostFloats}). Every output is
+     * written (stored, never added to), so {@code y} need not be cleared.
+     */
+    public void applyInto(float[] x, int rows, float[] y) {
+        if ((long) rows * in > x.length || (long) rows * out > y.length) {
+            throw new IllegalArgumentException(x.length + " inputs or " + y.length + " outputs are fewer than " + rows
+                    + " rows of " + in + " -> " + out);
+        }
         int parts = (int) Math.min(threads, Math.max(1, (long) out * in / PARALLEL_MIN_WEIGHTS));
         parts = Math.min(parts, tiles);
         int n = parts;
         ProductThreads.run(n, k -> tiles(x, rows, y, (int) ((long) tiles * k / n), (int) ((long) tiles * (k + 1) / n)));
-        return y;
     }
 
     /** Tiles {@code [t0, t1)} for all rows. */

@@ -49,10 +49,19 @@ public final class RowAttention {
      * @return {@code [B * T, D]} row-major
      */
     public static float[] apply(ForwardBatch b, int layer, float[] qkv, int heads, boolean local, float scale, int threads) {
+        int d = qkv.length / (b.rows * b.width) / 3;
+        return apply(b, layer, qkv, d, heads, local, scale, threads, new float[b.rows * b.width * d]);
+    }
+
+    /**
+     * As above for a model width {@code d}, reading the first {@code B * T * 3D} floats of {@code qkv} and writing the
+     * first {@code B * T * D} of {@code out} (both may be longer: reused arrays, {@link ReusedFloats}); returns {@code out}.
+     */
+    public static float[] apply(ForwardBatch b, int layer, float[] qkv, int d, int heads, boolean local, float scale,
+                                int threads, float[] out) {
         int rows = b.rows;
         int t = b.width;
-        int d3 = qkv.length / (rows * t);
-        int d = d3 / 3;
+        int d3 = 3 * d;
         int hd = d / heads;
         // Where keys and values live: the cache's buffers (this pass's slots written into them first), or without
         // a cache a buffer of this pass's slots only. Layout [B, heads, capacity, hd] either way.
@@ -91,7 +100,7 @@ public final class RowAttention {
         }
         int keysLen = first + t;
         float[] mask = b.maskValues(local);
-        float[] out = new float[rows * t * d];
+        java.util.Arrays.fill(out, 0, rows * t * d, 0f); // a padding query's output, never read, is zeros
         // The slots each query sees, in slot order, the same for every head (no branches in attendOne's loops: C2
         // then keeps their vectors in registers). A padding query sees none: its output (zeros) is never read.
         int queries = rows * t;

@@ -46,6 +46,16 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
     public static final int MAX_WIDTH = 256;
     private static volatile boolean enabled = !"false".equals(System.getProperty("specfair.rowpath"));
     private static final java.util.concurrent.atomic.AtomicLong PASSES = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * The pass's arrays, per thread (no per-pass garbage: a long pass's are humongous objects, {@link ReusedFloats}).
+     * Each is longer than a pass may need; lengths come from the row count.
+     */
+    private static final ReusedFloats RESIDUAL = new ReusedFloats();
+    private static final ReusedFloats NORMED = new ReusedFloats();
+    private static final ReusedFloats QKV = new ReusedFloats();
+    private static final ReusedFloats ATTENDED = new ReusedFloats();
+    private static final ReusedFloats PROJECTED = new ReusedFloats();
+    private static final ReusedFloats INNER = new ReusedFloats();
 
     /** Passes that took the row path in this JVM (tests and benchmarks check which path ran). */
     public static long passes() {
@@ -99,13 +109,15 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         if (finalNorm == null) {
             return null;
         }
-        float[] h = HostFloats.copyOut(x);
+        int rows = Math.toIntExact(n);
+        int d = finalNorm[0].length;
+        float[] h = HostFloats.copyOut(x, RESIDUAL.take(rows * d));
         for (int i = 0; i < blocks.length; i++) {
-            blocks[i].apply(b, i, h, Math.toIntExact(n), products[i], norms[i], activation);
+            blocks[i].apply(b, i, h, rows, products[i], norms[i], activation);
         }
-        float[] y = layerNorm(h, Math.toIntExact(n), finalNorm[0], finalNorm[1], lnF.eps());
+        float[] y = layerNorm(h, rows, finalNorm[0], finalNorm[1], lnF.eps(), NORMED.take(rows * d));
         PASSES.incrementAndGet();
-        return HostFloats.copyIn(b.scope, x.getShape(), y);
+        return HostFloats.copyIn(b.scope, x.getShape(), y, rows * d);
     }
 
     /**
@@ -148,23 +160,33 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
         return q == null || o == null || f == null || p == null ? null : new Products(q, o, f, p);
     }
 
-    /** The block on {@code n} rows of the residual stream {@code x}, in place. */
+    /** The block on {@code n} rows of the residual stream {@code x} (its first {@code n * D} floats), in place. */
     private void apply(ForwardBatch b, int layer, float[] x, int n, Products p, float[][] norms, String activation) {
-        float[] qkvRows = p.qkv.apply(layerNorm(x, n, norms[0], norms[1], ln1.eps()), n);
-        addInto(x, p.out.apply(RowAttention.apply(b, layer, qkvRows, heads, local, scale, p.qkv.threads()), n));
-        float[] inner = p.fc.apply(layerNorm(x, n, norms[2], norms[3], ln2.eps()), n);
+        int d = norms[0].length;
+        float[] normed = layerNorm(x, n, norms[0], norms[1], ln1.eps(), NORMED.take(n * d));
+        float[] qkvRows = QKV.take(n * p.qkv.out());
+        p.qkv.applyInto(normed, n, qkvRows);
+        float[] attended = RowAttention.apply(b, layer, qkvRows, d, heads, local, scale, p.qkv.threads(), ATTENDED.take(n * d));
+        float[] projected = PROJECTED.take(n * d);
+        p.out.applyInto(attended, n, projected);
+        addInto(x, projected, n * d);
+        normed = layerNorm(x, n, norms[2], norms[3], ln2.eps(), normed);
+        int width = n * p.fc.out();
+        float[] inner = INNER.take(width);
+        p.fc.applyInto(normed, n, inner);
         if (activation.equals("relu")) {
-            for (int i = 0; i < inner.length; i++) {
+            for (int i = 0; i < width; i++) {
                 inner[i] = Math.max(0f, inner[i]);
             }
         } else {
-            geluTanh(inner);
+            geluTanh(inner, width);
         }
-        addInto(x, p.proj.apply(inner, n));
+        p.proj.applyInto(inner, n, projected);
+        addInto(x, projected, n * d);
     }
 
-    private static void addInto(float[] x, float[] y) {
-        for (int i = 0; i < x.length; i++) {
+    private static void addInto(float[] x, float[] y, int length) {
+        for (int i = 0; i < length; i++) {
             x[i] += y[i];
         }
     }
@@ -175,8 +197,12 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
      * flight cost about what one does (a verify pass's or a batch step's rows); a row's bits stay its own.
      */
     static float[] layerNorm(float[] x, int n, float[] weight, float[] bias, float eps) {
+        return layerNorm(x, n, weight, bias, eps, new float[n * weight.length]);
+    }
+
+    /** As above, into the first {@code n * D} floats of {@code y} (returned). */
+    static float[] layerNorm(float[] x, int n, float[] weight, float[] bias, float eps, float[] y) {
         int d = weight.length;
-        float[] y = new float[x.length];
         int r = 0;
         for (; r + 4 <= n; r += 4) {
             int a0 = r * d;
@@ -243,15 +269,15 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
     }
 
     /**
-     * GPT-2's "gelu_new" in place, as {@link Activations#geluTanh}: x sigmoid(2z), 2z = x (c + c 0.044715 x^2),
-     * c = 2 sqrt(2/pi), with sigmoid(t) = 1 / (1 + e^-t) for t >= 0 and e^t / (1 + e^t) below (exp of a non-positive
-     * number only, {@link ExactMath#exp}).
+     * GPT-2's "gelu_new" in place on the first {@code length} floats of {@code v}, as {@link Activations#geluTanh}:
+     * x sigmoid(2z), 2z = x (c + c 0.044715 x^2), c = 2 sqrt(2/pi), with sigmoid(t) = 1 / (1 + e^-t) for t >= 0 and
+     * e^t / (1 + e^t) below (exp of a non-positive number only, {@link ExactMath#exp}).
      */
-    static void geluTanh(float[] v) {
+    static void geluTanh(float[] v, int length) {
         float c = (float) (2 * SQRT_2_OVER_PI);
         float c3 = (float) (2 * SQRT_2_OVER_PI * 0.044715);
         int i = 0;
-        for (; i + L <= v.length; i += L) {
+        for (; i + L <= length; i += L) {
             FloatVector x = FloatVector.fromArray(S, v, i);
             FloatVector t = x.mul(x).mul(c3).add(c).mul(x);
             FloatVector e = ExactMath.exp(t.abs().neg().max(-87f));
@@ -260,7 +286,7 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
             FloatVector sigmoid = sigmoidAbs.blend(e.mul(sigmoidAbs), negative);
             x.mul(sigmoid).intoArray(v, i);
         }
-        for (; i < v.length; i++) {
+        for (; i < length; i++) {
             float x = v[i];
             float t = x * x * c3 + c;
             t = t * x;

@@ -101,6 +101,46 @@ class PackedMatrixTest {
         }
     }
 
+    /**
+     * The packed path's products pass through the thread's reused arrays (ReusedFloats): longer than the product and
+     * holding an earlier one's values. A product must read only its own rows, write every output, and leave an
+     * earlier result (copied into torch) untouched.
+     */
+    @Test
+    void productsThroughReusedBuffersLeaveNoTrace() {
+        int out = 200;
+        int in = 48;
+        float[] w = gaussian(out * in, 6);
+        float[] b = gaussian(out, 7);
+        PackedMatrix p = new PackedMatrix(w, b, out, in, 2);
+        float[] x = gaussian(9 * in, 8);
+        float[] dirty = new float[9 * out + 5];
+        Arrays.fill(dirty, Float.NaN);
+        for (int rows : new int[] {9, 1, 5, 7, 2}) {
+            float[] longer = Arrays.copyOf(x, x.length + 3);
+            longer[rows * in] = Float.NaN; // just past the rows: must not be read
+            p.applyInto(longer, rows, dirty);
+            assertArrayEquals(p.apply(Arrays.copyOf(x, rows * in), rows), Arrays.copyOf(dirty, rows * out), 0f, rows + " rows");
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            PackedWeights packs = new PackedWeights(Device.cpu(), DataType.FLOAT32);
+            NDArray wt = m.create(w, new Shape(out, in));
+            Linear packed = new Linear(wt, m.create(b), packs);
+            NDArray first = null;
+            float[] firstValues = null;
+            for (int rows : new int[] {600, 5, 1, 7, 5}) { // the arrays grow to 600 rows, then hold them
+                NDArray xs = m.randomNormal(0, 1, new Shape(rows, in), DataType.FLOAT32);
+                NDArray y = packed.apply(xs);
+                assertArrayEquals(p.apply(xs.toFloatArray(), rows), y.toFloatArray(), 0f, rows + " rows");
+                if (first == null) {
+                    first = y;
+                    firstValues = y.toFloatArray();
+                }
+            }
+            assertArrayEquals(firstValues, first.toFloatArray(), 0f, "an earlier result after later products");
+        }
+    }
+
     @Test
     void refusesInputsOfTheWrongSize() {
         PackedMatrix m = new PackedMatrix(new float[12], null, 3, 4, 1);
