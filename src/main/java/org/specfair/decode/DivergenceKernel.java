@@ -176,8 +176,8 @@ final class DivergenceKernel {
                 s5 = s5.add(lp.mul(p));
                 s6 = s6.add(lq.mul(q));
             }
-            // Each sum's lanes added in lane order ({@link ExactMath#laneSum}'s arithmetic), written out here: C2
-            // stops inlining this method's calls at its node budget, and a call that takes a vector boxes it.
+            // Each sum's lanes added in lane order (reduceLanes's order differs between execution modes), written out
+            // here: C2 stops inlining this method's calls at its node budget, and a call that takes a vector boxes it.
             s0.intoArray(lanes, 0);
             s1.intoArray(lanes, L);
             s2.intoArray(lanes, 2 * L);

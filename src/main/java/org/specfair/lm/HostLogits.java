@@ -106,6 +106,7 @@ public final class HostLogits {
         FloatVector c6 = FloatVector.broadcast(S, 1f / 6), cHalf = FloatVector.broadcast(S, 0.5f), cOne = FloatVector.broadcast(S, 1f);
         FloatVector mv = FloatVector.broadcast(S, max);
         FloatVector acc = FloatVector.zero(S);
+        float[] lanes = new float[L];
         double sum = 0;
         int v = 0;
         int bound = S.loopBound(z.length);
@@ -126,7 +127,15 @@ public final class HostLogits {
                 e = e.mul(eK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 acc = acc.add(e);
             }
-            sum += ExactMath.laneSum(acc);
+            // The block's lanes added in lane order (reduceLanes's order differs between interpreted and compiled
+            // code), written out here: a call taking a vector that C2 does not inline boxes it, and JFR showed
+            // such a call allocating throughout a run in some JVMs.
+            acc.intoArray(lanes, 0);
+            float blockSum = 0f;
+            for (float lane : lanes) {
+                blockSum += lane;
+            }
+            sum += blockSum;
             acc = FloatVector.zero(S);
         }
         for (; v < z.length; v++) {

@@ -15,7 +15,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class ExactMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
 
     private ExactMath() {}
 
@@ -26,17 +25,6 @@ public final class ExactMath {
     /** 1.5 * 2^23: adding then subtracting it rounds a float of magnitude < 2^22 to the nearest integer. */
     public static final float ROUND = 12582912f;
     public static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
-
-    /** Lanes added in lane order (reduceLanes's order differs between interpreted and compiled code). */
-    public static double laneSum(FloatVector v) {
-        float[] lanes = new float[L];
-        v.intoArray(lanes, 0);
-        float s = 0;
-        for (float x : lanes) {
-            s += x;
-        }
-        return s;
-    }
 
     /**
      * e^x for x in [-87, 0] (all this class needs): x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor polynomial
