@@ -127,12 +127,16 @@ public final class DecodeBench {
             Scoring s16 = scoringCost(specDecoder, many, 16, quick ? 1 : 5);
             System.out.printf(Locale.ROOT, "scoring   batch 1: %.1f%% of the scored run (+%.1f%% over decoding alone); batch 16: %.1f%% of the scored run (+%.1f%%); target <= 15%% of the run at batch 16%n",
                     100 * s1.shareOfTotal(), 100 * s1.overDecoding(), 100 * s16.shareOfTotal(), 100 * s16.overDecoding());
+            System.out.printf(Locale.ROOT, "          Java heap allocated per run, plain / scored: batch 1 %.0f / %.0f MB, batch 16 %.0f / %.0f MB"
+                            + " (GBs here mean boxed vectors: a vector loop compiled without its inlining)%n",
+                    s1.plainMb(), s1.scoredMb(), s16.plainMb(), s16.scoredMb());
             System.out.printf(Locale.ROOT, "{\"bench\":\"decode\",\"k\":%d,\"c\":%.4f,\"at_k\":%s,\"at_k%d\":%s,"
                             + "\"main_tps_b1\":%.3f,\"spec_tps_b1\":%.3f,\"main_tps_b16\":%.3f,\"spec_tps_b16\":%.3f,\"spec_b16_over_b1\":%.3f,"
-                            + "\"score_over_decode_b1\":%.4f,\"score_share_b1\":%.4f,\"score_over_decode_b16\":%.4f,\"score_share_b16\":%.4f}%n",
+                            + "\"score_over_decode_b1\":%.4f,\"score_share_b1\":%.4f,\"score_over_decode_b16\":%.4f,\"score_share_b16\":%.4f,"
+                            + "\"alloc_mb_plain_b16\":%.1f,\"alloc_mb_scored_b16\":%.1f}%n",
                     k, c, atK.json(), kModel, atModelK.json(), mainOnly.tokensPerSec(), spec.tokensPerSec(), main16.tokensPerSec(),
                     spec16.tokensPerSec(), spec16.tokensPerSec() / spec.tokensPerSec(), s1.overDecoding(), s1.shareOfTotal(),
-                    s16.overDecoding(), s16.shareOfTotal());
+                    s16.overDecoding(), s16.shareOfTotal(), s16.plainMb(), s16.scoredMb());
         }
     }
 
@@ -209,8 +213,12 @@ public final class DecodeBench {
         return s;
     }
 
-    /** Median seconds of a batch decoded without and with scoring (alternating). */
-    record Scoring(double plainSeconds, double scoredSeconds) {
+    /**
+     * Median seconds of a batch decoded without and with scoring (alternating), and the Java heap allocated per run
+     * (all threads; median). The allocation is the tell of a JVM whose compiled vector loops box their vectors: once a
+     * run's scoring cost 35% of it, and young collections came every 0.1 s.
+     */
+    record Scoring(double plainSeconds, double scoredSeconds, double plainMb, double scoredMb) {
         double overDecoding() {
             return (scoredSeconds - plainSeconds) / plainSeconds;
         }
@@ -223,13 +231,27 @@ public final class DecodeBench {
     static Scoring scoringCost(Decoder decoder, List<DecodeRequest> prompts, int batch, int reps) {
         double[] plain = new double[reps];
         double[] scored = new double[reps];
+        double[] plainMb = new double[reps];
+        double[] scoredMb = new double[reps];
         for (int i = 0; i < reps; i++) {
+            long before = allocatedBytes();
             plain[i] = timeEach(decoder, prompts, batch, false).seconds;
+            long between = allocatedBytes();
             scored[i] = timeEach(decoder, prompts, batch, true).seconds;
+            plainMb[i] = (between - before) / 1e6;
+            scoredMb[i] = (allocatedBytes() - between) / 1e6;
         }
         java.util.Arrays.sort(plain);
         java.util.Arrays.sort(scored);
-        return new Scoring(plain[reps / 2], scored[reps / 2]);
+        java.util.Arrays.sort(plainMb);
+        java.util.Arrays.sort(scoredMb);
+        return new Scoring(plain[reps / 2], scored[reps / 2], plainMb[reps / 2], scoredMb[reps / 2]);
+    }
+
+    /** Bytes the JVM's live threads have allocated so far (HotSpot's counter; -1 where there is none). */
+    static long allocatedBytes() {
+        return java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                ? t.getTotalThreadAllocatedBytes() : -1;
     }
 
     /**
