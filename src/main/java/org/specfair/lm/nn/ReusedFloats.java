@@ -10,7 +10,7 @@ import java.lang.ref.SoftReference;
  * by heap size), which G1 allocates straight in the old generation. A 5-token verify pass's logits are 1 MB
  * (5 x 50257 floats), a batch-16 one's 16 MB, a 256-token prefill's MLP activations 3 MB per layer. With ~0.8 GB of
  * packed weights live there (gpt-neo-125M and its assistant), that steady old-generation allocation made G1's
- * adaptive threshold start a concurrent marking cycle at nearly every pass in some JVMs: 1,230 cycles in one 75 s
+ * adaptive threshold start a concurrent marking cycle at nearly every pass in some JVMs: 615 cycles in one 75 s
  * `jobs/bench decode`, whose batch-16 decoding then ran at 356 tokens/s against 617 in a JVM without them. Reused
  * arrays allocate nothing once they have grown to a job's largest pass.
  *
