@@ -23,14 +23,10 @@ public final class HostFloats {
                 && PackedMatrix.available() && PackedMatrix.warmUp();
     }
 
-    /** {@code x}'s values in row-major order, in one copy ({@code toFloatArray} makes two). */
-    public static float[] copyOut(NDArray x) {
-        float[] out = new float[Math.toIntExact(x.size())];
-        x.toByteBuffer(true).asFloatBuffer().get(out);
-        return out;
-    }
-
-    /** {@code x}'s values in row-major order, into the first {@code x.size()} floats of {@code into} (which may be longer). */
+    /**
+     * {@code x}'s values in row-major order, in one copy ({@code toFloatArray} makes two), into the first
+     * {@code x.size()} floats of {@code into} (which may be longer: a reused array, {@link ReusedFloats}).
+     */
     public static float[] copyOut(NDArray x, float[] into) {
         x.toByteBuffer(true).asFloatBuffer().get(into, 0, Math.toIntExact(x.size()));
         return into;
@@ -40,13 +36,8 @@ public final class HostFloats {
      * A float32 array of {@code shape} in {@code scope} holding {@code values}, allocated by torch (which so owns it)
      * and filled through a view of its memory. DJL's {@code create(float[])} would wrap the data with {@code from_blob}
      * over a buffer that only that first array object keeps alive, and a view kept past the pass (a split, a slice of
-     * the logits) would then read freed memory after a GC.
+     * the logits) would then read freed memory after a GC. The values are the first {@code length} of {@code values}.
      */
-    public static NDArray copyIn(NDManager scope, Shape shape, float[] values) {
-        return copyIn(scope, shape, values, values.length);
-    }
-
-    /** {@link #copyIn(NDManager, Shape, float[])} from the first {@code length} floats of {@code values}. */
     public static NDArray copyIn(NDManager scope, Shape shape, float[] values, int length) {
         NDArray result = scope.create(shape, DataType.FLOAT32);
         result.toByteBuffer(true).asFloatBuffer().put(values, 0, length);
