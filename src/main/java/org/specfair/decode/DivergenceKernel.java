@@ -4,29 +4,33 @@ import org.specfair.lm.FloatSoftmax;
 import org.specfair.lm.HostLogits;
 import org.specfair.lm.nn.ExactMath;
 import org.specfair.lm.nn.ProductThreads;
+import org.specfair.lm.nn.ReusedFloats;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.FloatBuffer;
 
 /**
- * {@link DivergenceMath}'s metrics for CPU logits in one pass per row (Java Vector API), instead of ~20 torch
- * passes over {@code [R, V]} arrays. Same formulas, same floor ({@link FloatSoftmax#FLOOR}), float32 terms:
- * per position, log p and p of both models, log m with m = (p + q) / 2, then seven sums over the vocabulary. A
- * row's normalizer and argmax are {@link HostLogits}'s, the same code greedy decoding uses on a CPU.
+ * {@link DivergenceMath}'s metrics for CPU logits, a row at a time in Java (Vector API), instead of ~20 torch passes
+ * over {@code [R, V]} arrays. Same formulas, same floor ({@link FloatSoftmax#FLOOR}), float32 terms: per position,
+ * both models' probabilities, log m with m = (p + q) / 2, then seven sums over the vocabulary. A row's normalizer and
+ * argmax are {@link HostLogits}'s, the same code greedy decoding uses on a CPU.
  *
  * <p>Why: at batch 16 a scoring chunk is ~80 positions x 50257 logits per model; torch makes a fresh 16 MB array for
  * every intermediate and reads it again (memory-bound, ~1.5 ms each), so the scoring pass cost 16-18% of a scored
- * speculative run on gpt-neo-125M shapes. Here each logit is read once from the model's output and every
- * intermediate lives in registers.
+ * speculative run on gpt-neo-125M shapes. Here a row's intermediates are per-thread arrays of one row (200 KB each,
+ * kept in the core's cache) that short loops fill in turn: probabilities, the midpoint's logs, the sums.
  *
- * <p>Reproducible: exp and log are {@link ExactMath}'s (inlined by hand in the loops), and lane sums are added in
- * lane order, so every operation gives the same float in every execution mode: with the Vector API's own EXP / LOG
- * and {@code reduceLanes}, rows depended on when the JIT got to them, and a cluster's executors and local mode wrote
- * different last bits.
+ * <p>Why short loops, not one: a single loop of ~100 vector operations with exp and log inlined by hand had C2 inline
+ * 6,000-7,000 bytes of bytecode into it (LogCompilation's inlined_bytes), near C2's 8,000-byte DesiredMethodLimit;
+ * past it C2 inlines the Vector API's calls late, under a node budget, and boxes the vectors of any it drops. Two JVMs
+ * in 35 scored 4x slower all run (34% of a batch-16 run instead of 8-13%, ~14 GB/s of garbage), which is what that
+ * looks like; the largest piece here takes 2,200 bytes. See {@link ExactMath}.
+ *
+ * <p>Reproducible: exp and log are {@link ExactMath}'s, and lane sums are added in lane order, so every operation
+ * gives the same float in every execution mode: with the Vector API's own EXP / LOG and {@code reduceLanes}, rows
+ * depended on when the JIT got to them, and a cluster's executors and local mode wrote different last bits.
  *
  * <p>Sums: per-lane float partial sums over blocks of {@link #BLOCK} logits, added into doubles (torch sums in
  * float32 pairwise); with blocks of 1024 the KL error against float64 reached 2.3e-6, with 128 it stays under the
@@ -37,6 +41,13 @@ final class DivergenceKernel {
     private static final int L = S.length();
     /** Logits per block whose per-lane float partial sums are then added in double. */
     private static final int BLOCK = 128;
+
+    /** Per thread: a position's two logit rows, its two probability rows and the midpoint's logs. */
+    private static final ReusedFloats MAIN_ROW = new ReusedFloats();
+    private static final ReusedFloats ASSISTANT_ROW = new ReusedFloats();
+    private static final ReusedFloats MAIN_PROBS = new ReusedFloats();
+    private static final ReusedFloats ASSISTANT_PROBS = new ReusedFloats();
+    private static final ReusedFloats MIDPOINT_LOGS = new ReusedFloats();
 
     private DivergenceKernel() {}
 
@@ -61,12 +72,15 @@ final class DivergenceKernel {
         // Positions are independent: the task's threads take a share each (a position's bits do not depend on which).
         int parts = Math.min(ProductThreads.threads(), rows);
         ProductThreads.run(parts, k -> {
-            float[] a = new float[vocab];
-            float[] b = new float[vocab];
+            float[] a = MAIN_ROW.take(vocab);
+            float[] b = ASSISTANT_ROW.take(vocab);
+            float[] p = MAIN_PROBS.take(vocab);
+            float[] q = ASSISTANT_PROBS.take(vocab);
+            float[] lm = MIDPOINT_LOGS.take(vocab);
             double[] sums = new double[7];
             for (int r = rows * k / parts; r < rows * (k + 1) / parts; r++) {
-                main[r].get(0, a);
-                assistant[r].get(0, b);
+                main[r].get(0, a, 0, vocab);
+                assistant[r].get(0, b, 0, vocab);
                 if (temperature != 1.0) {
                     for (int v = 0; v < vocab; v++) { // as torch's logits.div(t): one float division each
                         a[v] /= t;
@@ -74,12 +88,15 @@ final class DivergenceKernel {
                     }
                 }
                 int tok = Math.toIntExact(tokens[r]);
-                float[] np = knownP != null ? new float[] {knownP.max()[r], knownP.logSum()[r]} : HostLogits.normalizer(a);
-                float[] nq = knownQ != null ? new float[] {knownQ.max()[r], knownQ.logSum()[r]} : HostLogits.normalizer(b);
+                float[] np = knownP != null ? new float[] {knownP.max()[r], knownP.logSum()[r]} : HostLogits.normalizer(row(a, vocab));
+                float[] nq = knownQ != null ? new float[] {knownQ.max()[r], knownQ.logSum()[r]} : HostLogits.normalizer(row(b, vocab));
                 pTok[r] = Math.exp(((double) a[tok] - np[0]) - np[1]);
                 qTok[r] = Math.exp(((double) b[tok] - nq[0]) - nq[1]);
-                agrees[r] = tokensAreMainArgmax ? b[tok] == nq[0] : HostLogits.argmax(a) == HostLogits.argmax(b);
-                sums(a, b, np[0], np[1], nq[0], nq[1], sums);
+                agrees[r] = tokensAreMainArgmax ? b[tok] == nq[0] : HostLogits.argmax(row(a, vocab)) == HostLogits.argmax(row(b, vocab));
+                probabilities(a, vocab, np[0], (float) Math.exp(np[1]), p);
+                probabilities(b, vocab, nq[0], (float) Math.exp(nq[1]), q);
+                midpointLogs(p, q, vocab, lm);
+                sums(a, b, p, q, lm, vocab, np[0], np[1], nq[0], nq[1], sums);
                 double alpha = sums[0];
                 klPQ[r] = Math.max(0, sums[1]);
                 klQP[r] = Math.max(0, -sums[2]);
@@ -92,92 +109,75 @@ final class DivergenceKernel {
         return new DivergenceMath.Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, agrees);
     }
 
+    /** {@code x}'s first {@code vocab} floats as an array of that length (the per-thread rows may be longer). */
+    private static float[] row(float[] x, int vocab) {
+        return x.length == vocab ? x : java.util.Arrays.copyOf(x, vocab);
+    }
+
+    /** {@code p[v] = exp(max(z[v] - max, -FLOOR)) / sum} for {@code v < vocab}: one model's probabilities. */
+    private static void probabilities(float[] z, int vocab, float max, float sum, float[] p) {
+        FloatVector mv = FloatVector.broadcast(S, max);
+        int bound = S.loopBound(vocab);
+        int v = 0;
+        for (; v < bound; v += L) {
+            FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR).intoArray(p, v);
+        }
+        for (; v < vocab; v++) {
+            p[v] = Math.max(z[v] - max, -FloatSoftmax.FLOOR);
+        }
+        ExactMath.expInPlace(p, 0, vocab);
+        for (v = 0; v < bound; v += L) {
+            FloatVector.fromArray(S, p, v).div(sum).intoArray(p, v);
+        }
+        for (; v < vocab; v++) {
+            p[v] /= sum;
+        }
+    }
+
+    /** {@code lm[v] = log((p[v] + q[v]) / 2)} for {@code v < vocab}: log of the midpoint distribution. */
+    private static void midpointLogs(float[] p, float[] q, int vocab, float[] lm) {
+        int bound = S.loopBound(vocab);
+        int v = 0;
+        for (; v < bound; v += L) {
+            FloatVector.fromArray(S, p, v).add(FloatVector.fromArray(S, q, v)).mul(0.5f).intoArray(lm, v);
+        }
+        for (; v < vocab; v++) {
+            lm[v] = (p[v] + q[v]) * 0.5f;
+        }
+        ExactMath.logInPlace(lm, 0, vocab);
+    }
+
     /**
-     * The seven sums of one position: alpha = sum min(p, q), sum (lp - lq) p, sum (lp - lq) q, sum (lp - lm) p,
-     * sum (lq - lm) q, sum lp p, sum lq q.
+     * The seven sums of one position, from its logits {@code a} / {@code b}, their probabilities {@code p} /
+     * {@code q} and the midpoint's logs {@code lm}: alpha = sum min(p, q), sum (lp - lq) p, sum (lp - lq) q,
+     * sum (lp - lm) p, sum (lq - lm) q, sum lp p, sum lq q.
      */
-    private static void sums(float[] a, float[] b, float maxP, float lsP, float maxQ, float lsQ, double[] out) {
+    private static void sums(float[] a, float[] b, float[] p, float[] q, float[] lm, int vocab,
+                             float maxP, float lsP, float maxQ, float lsQ, double[] out) {
         java.util.Arrays.fill(out, 0);
-        float sumP = (float) Math.exp(lsP);
-        float sumQ = (float) Math.exp(lsQ);
-        // exp / log constants, broadcast once (the loop below inlines exp and log by hand: a vector passed to a
-        // method the JIT does not inline is boxed, and the loop ran 5-20x slower when that happened)
-        FloatVector cLog2e = FloatVector.broadcast(S, ExactMath.LOG2E), cRound = FloatVector.broadcast(S, ExactMath.ROUND);
-        FloatVector cMinusLn2Hi = FloatVector.broadcast(S, -ExactMath.LN2_HI), cMinusLn2Lo = FloatVector.broadcast(S, -ExactMath.LN2_LO);
-        FloatVector cLn2Hi = FloatVector.broadcast(S, ExactMath.LN2_HI), cLn2Lo = FloatVector.broadcast(S, ExactMath.LN2_LO);
-        FloatVector c5040 = FloatVector.broadcast(S, 1f / 5040), c720 = FloatVector.broadcast(S, 1f / 720);
-        FloatVector c120 = FloatVector.broadcast(S, 1f / 120), c24 = FloatVector.broadcast(S, 1f / 24);
-        FloatVector c6 = FloatVector.broadcast(S, 1f / 6), cHalf = FloatVector.broadcast(S, 0.5f), cOne = FloatVector.broadcast(S, 1f);
-        FloatVector c17 = FloatVector.broadcast(S, 1f / 17), c15 = FloatVector.broadcast(S, 1f / 15);
-        FloatVector c13 = FloatVector.broadcast(S, 1f / 13), c11 = FloatVector.broadcast(S, 1f / 11);
-        FloatVector c9 = FloatVector.broadcast(S, 1f / 9), c7 = FloatVector.broadcast(S, 1f / 7);
-        FloatVector c5 = FloatVector.broadcast(S, 1f / 5), c3 = FloatVector.broadcast(S, 1f / 3);
         FloatVector mp = FloatVector.broadcast(S, maxP);
         FloatVector mq = FloatVector.broadcast(S, maxQ);
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero;
         float[] lanes = new float[7 * L];
         int v = 0;
-        int bound = S.loopBound(a.length);
+        int bound = S.loopBound(vocab);
         for (int blockEnd = Math.min(bound, BLOCK); v < bound; blockEnd = Math.min(bound, blockEnd + BLOCK)) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0;
             for (; v < blockEnd; v += L) {
-                FloatVector sp = FloatVector.fromArray(S, a, v).sub(mp);
-                FloatVector sq = FloatVector.fromArray(S, b, v).sub(mq);
-                FloatVector lp = sp.sub(lsP);
-                FloatVector lq = sq.sub(lsQ);
-                FloatVector ePX = sp.max(-FloatSoftmax.FLOOR);
-                FloatVector ePK = ePX.fma(cLog2e, cRound);
-                FloatVector ePKf = ePK.sub(ExactMath.ROUND);
-                FloatVector ePR = ePKf.fma(cMinusLn2Hi, ePX);
-                ePR = ePKf.fma(cMinusLn2Lo, ePR);
-                FloatVector eP = ePR.fma(c5040, c720);
-                eP = eP.fma(ePR, c120);
-                eP = eP.fma(ePR, c24);
-                eP = eP.fma(ePR, c6);
-                eP = eP.fma(ePR, cHalf);
-                eP = eP.fma(ePR, cOne);
-                eP = eP.fma(ePR, cOne);
-                eP = eP.mul(ePK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-                FloatVector p = eP.div(sumP);
-                FloatVector eQX = sq.max(-FloatSoftmax.FLOOR);
-                FloatVector eQK = eQX.fma(cLog2e, cRound);
-                FloatVector eQKf = eQK.sub(ExactMath.ROUND);
-                FloatVector eQR = eQKf.fma(cMinusLn2Hi, eQX);
-                eQR = eQKf.fma(cMinusLn2Lo, eQR);
-                FloatVector eQ = eQR.fma(c5040, c720);
-                eQ = eQ.fma(eQR, c120);
-                eQ = eQ.fma(eQR, c24);
-                eQ = eQ.fma(eQR, c6);
-                eQ = eQ.fma(eQR, cHalf);
-                eQ = eQ.fma(eQR, cOne);
-                eQ = eQ.fma(eQR, cOne);
-                eQ = eQ.mul(eQK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-                FloatVector q = eQ.div(sumQ);
-                IntVector lmBits = (p.add(q).mul(0.5f)).reinterpretAsInts();
-                FloatVector lmE = lmBits.lanewise(VectorOperators.ASHR, 23).add(ExactMath.ROUND_BITS - 127).reinterpretAsFloats().sub(ExactMath.ROUND);
-                FloatVector lmM = lmBits.and(0x007fffff).or(0x3f800000).reinterpretAsFloats();
-                FloatVector lmT = lmM.sub(1f).div(lmM.add(1f));
-                FloatVector lmT2 = lmT.mul(lmT);
-                FloatVector lmS = lmT2.fma(c17, c15);
-                lmS = lmS.fma(lmT2, c13);
-                lmS = lmS.fma(lmT2, c11);
-                lmS = lmS.fma(lmT2, c9);
-                lmS = lmS.fma(lmT2, c7);
-                lmS = lmS.fma(lmT2, c5);
-                lmS = lmS.fma(lmT2, c3);
-                lmS = lmS.fma(lmT2, cOne);
-                FloatVector lm = lmE.fma(cLn2Hi, lmE.fma(cLn2Lo, lmT.mul(2f).mul(lmS)));
+                FloatVector lp = FloatVector.fromArray(S, a, v).sub(mp).sub(lsP);
+                FloatVector lq = FloatVector.fromArray(S, b, v).sub(mq).sub(lsQ);
+                FloatVector pv = FloatVector.fromArray(S, p, v);
+                FloatVector qv = FloatVector.fromArray(S, q, v);
+                FloatVector lmv = FloatVector.fromArray(S, lm, v);
                 FloatVector d = lp.sub(lq);
-                s0 = s0.add(p.min(q));
-                s1 = s1.add(d.mul(p));
-                s2 = s2.add(d.mul(q));
-                s3 = s3.add(lp.sub(lm).mul(p));
-                s4 = s4.add(lq.sub(lm).mul(q));
-                s5 = s5.add(lp.mul(p));
-                s6 = s6.add(lq.mul(q));
+                s0 = s0.add(pv.min(qv));
+                s1 = s1.add(d.mul(pv));
+                s2 = s2.add(d.mul(qv));
+                s3 = s3.add(lp.sub(lmv).mul(pv));
+                s4 = s4.add(lq.sub(lmv).mul(qv));
+                s5 = s5.add(lp.mul(pv));
+                s6 = s6.add(lq.mul(qv));
             }
-            // Each sum's lanes added in lane order (reduceLanes's order differs between execution modes), written out
-            // here: C2 stops inlining this method's calls at its node budget, and a call that takes a vector boxes it.
+            // each sum's lanes added in lane order (reduceLanes's order differs between execution modes)
             s0.intoArray(lanes, 0);
             s1.intoArray(lanes, L);
             s2.intoArray(lanes, 2 * L);
@@ -192,30 +192,18 @@ final class DivergenceKernel {
                 }
                 out[k] += lanesSum;
             }
-            s0 = zero;
-            s1 = zero;
-            s2 = zero;
-            s3 = zero;
-            s4 = zero;
-            s5 = zero;
-            s6 = zero;
         }
-        for (; v < a.length; v++) { // the tail, one logit at a time with the same float operations
-            float sp = a[v] - maxP;
-            float sq = b[v] - maxQ;
-            float lp = sp - lsP;
-            float lq = sq - lsQ;
-            float p = ExactMath.exp(Math.max(sp, -FloatSoftmax.FLOOR)) / sumP;
-            float q = ExactMath.exp(Math.max(sq, -FloatSoftmax.FLOOR)) / sumQ;
-            float lm = ExactMath.log((p + q) * 0.5f);
+        for (; v < vocab; v++) { // the tail, one logit at a time with the same float operations
+            float lp = (a[v] - maxP) - lsP;
+            float lq = (b[v] - maxQ) - lsQ;
             float d = lp - lq;
-            out[0] += Math.min(p, q);
-            out[1] += d * p;
-            out[2] += d * q;
-            out[3] += (lp - lm) * p;
-            out[4] += (lq - lm) * q;
-            out[5] += lp * p;
-            out[6] += lq * q;
+            out[0] += Math.min(p[v], q[v]);
+            out[1] += d * p[v];
+            out[2] += d * q[v];
+            out[3] += (lp - lm[v]) * p[v];
+            out[4] += (lq - lm[v]) * q[v];
+            out[5] += lp * p[v];
+            out[6] += lq * q[v];
         }
     }
 }

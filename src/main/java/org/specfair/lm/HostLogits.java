@@ -2,10 +2,10 @@ package org.specfair.lm;
 
 import org.specfair.lm.nn.ExactMath;
 import org.specfair.lm.nn.HostFloats;
+import org.specfair.lm.nn.ReusedFloats;
 
 import ai.djl.ndarray.NDArray;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.FloatBuffer;
@@ -22,7 +22,7 @@ import java.nio.FloatBuffer;
  * floored exp sum) and a scan for the first maximal index: ~30 us a row against torch's ~150-290 us for one row.
  *
  * <p>Reproducible, as {@code decode/DivergenceKernel} (which uses {@link #normalizer(float[])} too): rows are
- * computed one at a time, exp is {@link ExactMath}'s inlined by hand, partial sums are float per lane over blocks of
+ * computed one at a time, exp is {@link ExactMath}'s, partial sums are float per lane over blocks of
  * {@link #BLOCK} logits added in lane order into a double, so a row gets the same bits whatever its batch, its
  * position in it and the JIT's state (checked by hand with -Xint, C1 only and C2: identical bits). Against torch: max
  * and argmax are identical, logSum agrees within float32 rounding (HostLogitsTest).
@@ -32,6 +32,9 @@ public final class HostLogits {
     private static final int L = S.length();
     /** Logits per block whose per-lane float partial sums are then added in double (DivergenceKernel's choice). */
     private static final int BLOCK = 128;
+
+    /** A row's exps, per thread. */
+    private static final ReusedFloats EXPS = new ReusedFloats();
 
     private static volatile boolean enabled = true;
 
@@ -97,49 +100,37 @@ public final class HostLogits {
         if (Float.isNaN(max) || max == Float.NEGATIVE_INFINITY) {
             return new float[] {max, Float.NaN};
         }
-        // exp's constants, broadcast once (the loop inlines ExactMath.exp by hand: a vector passed to a method the
-        // JIT does not inline is boxed, and the loop ran 5-20x slower when that happened)
-        FloatVector cLog2e = FloatVector.broadcast(S, ExactMath.LOG2E), cRound = FloatVector.broadcast(S, ExactMath.ROUND);
-        FloatVector cMinusLn2Hi = FloatVector.broadcast(S, -ExactMath.LN2_HI), cMinusLn2Lo = FloatVector.broadcast(S, -ExactMath.LN2_LO);
-        FloatVector c5040 = FloatVector.broadcast(S, 1f / 5040), c720 = FloatVector.broadcast(S, 1f / 720);
-        FloatVector c120 = FloatVector.broadcast(S, 1f / 120), c24 = FloatVector.broadcast(S, 1f / 24);
-        FloatVector c6 = FloatVector.broadcast(S, 1f / 6), cHalf = FloatVector.broadcast(S, 0.5f), cOne = FloatVector.broadcast(S, 1f);
+        // exp's arguments into a row buffer, exp in place there (ExactMath works on arrays: a vector passed to a
+        // method the JIT does not inline is boxed), then the sum
+        float[] e = EXPS.take(z.length);
         FloatVector mv = FloatVector.broadcast(S, max);
-        FloatVector acc = FloatVector.zero(S);
+        int bound = S.loopBound(z.length);
+        int v = 0;
+        for (; v < bound; v += L) {
+            FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR).intoArray(e, v);
+        }
+        for (; v < z.length; v++) {
+            e[v] = Math.max(z[v] - max, -FloatSoftmax.FLOOR);
+        }
+        ExactMath.expInPlace(e, 0, z.length);
         float[] lanes = new float[L];
         double sum = 0;
-        int v = 0;
-        int bound = S.loopBound(z.length);
+        v = 0;
         for (int blockEnd = Math.min(bound, BLOCK); v < bound; blockEnd = Math.min(bound, blockEnd + BLOCK)) {
+            FloatVector acc = FloatVector.zero(S);
             for (; v < blockEnd; v += L) {
-                FloatVector eX = FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR);
-                FloatVector eK = eX.fma(cLog2e, cRound);
-                FloatVector eKf = eK.sub(ExactMath.ROUND);
-                FloatVector eR = eKf.fma(cMinusLn2Hi, eX);
-                eR = eKf.fma(cMinusLn2Lo, eR);
-                FloatVector e = eR.fma(c5040, c720);
-                e = e.fma(eR, c120);
-                e = e.fma(eR, c24);
-                e = e.fma(eR, c6);
-                e = e.fma(eR, cHalf);
-                e = e.fma(eR, cOne);
-                e = e.fma(eR, cOne);
-                e = e.mul(eK.reinterpretAsInts().sub(ExactMath.ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-                acc = acc.add(e);
+                acc = acc.add(FloatVector.fromArray(S, e, v));
             }
-            // The block's lanes added in lane order (reduceLanes's order differs between interpreted and compiled
-            // code), written out here: a call taking a vector that C2 does not inline boxes it, and JFR showed
-            // such a call allocating throughout a run in some JVMs.
+            // the block's lanes added in lane order (reduceLanes's order differs between interpreted and compiled code)
             acc.intoArray(lanes, 0);
             float blockSum = 0f;
             for (float lane : lanes) {
                 blockSum += lane;
             }
             sum += blockSum;
-            acc = FloatVector.zero(S);
         }
         for (; v < z.length; v++) {
-            sum += ExactMath.exp(Math.max(z[v] - max, -FloatSoftmax.FLOOR));
+            sum += e[v];
         }
         return new float[] {max, (float) Math.log((float) sum)};
     }

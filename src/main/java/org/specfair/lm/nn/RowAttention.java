@@ -176,19 +176,20 @@ public final class RowAttention {
                 max = Math.max(max, s);
             }
         }
-        // exp(s - max), L slots at a time (ExactMath's vector exp gives each lane the bits of its scalar exp), then
-        // the sum in slot order; below -87 a score counts 0, as before.
+        // exp(s - max) in slots [n, 2n) (ExactMath works on arrays in place), then the sum in slot order; below -87 a
+        // score counts 0, as before.
         int i = 0;
         for (; i + L <= n; i += L) {
             FloatVector x = FloatVector.fromArray(S, probs, i).sub(max);
-            ExactMath.exp(x.max(-87f)).intoArray(probs, i + n);
+            x.max(-87f).intoArray(probs, i + n);
             x.intoArray(probs, i);
         }
         for (; i < n; i++) {
             float x = probs[i] - max;
-            probs[i + n] = ExactMath.exp(Math.max(x, -87f));
+            probs[i + n] = Math.max(x, -87f);
             probs[i] = x;
         }
+        ExactMath.expInPlace(probs, n, 2 * n);
         float sum = 0f;
         for (i = 0; i < n; i++) {
             float e = probs[i] < -87f ? 0f : probs[i + n];

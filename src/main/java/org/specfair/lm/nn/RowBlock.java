@@ -56,6 +56,9 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
     private static final ReusedFloats ATTENDED = new ReusedFloats();
     private static final ReusedFloats PROJECTED = new ReusedFloats();
     private static final ReusedFloats INNER = new ReusedFloats();
+    /** geluTanh's per-chunk t and exp values (a chunk stays in L1). */
+    private static final ReusedFloats GELU_SCRATCH = new ReusedFloats();
+    private static final int GELU_CHUNK = 1024;
 
     /** Passes that took the row path in this JVM (tests and benchmarks check which path ran). */
     public static long passes() {
@@ -271,28 +274,45 @@ public record RowBlock(LayerNorm ln1, Linear[] qkv, Linear out, LayerNorm ln2, L
     /**
      * GPT-2's "gelu_new" in place on the first {@code length} floats of {@code v}, as {@link Activations#geluTanh}:
      * x sigmoid(2z), 2z = x (c + c 0.044715 x^2), c = 2 sqrt(2/pi), with sigmoid(t) = 1 / (1 + e^-t) for t >= 0 and
-     * e^t / (1 + e^t) below (exp of a non-positive number only, {@link ExactMath#exp}).
+     * e^t / (1 + e^t) below (exp of a non-positive number only, {@link ExactMath#expInPlace}).
      */
     static void geluTanh(float[] v, int length) {
         float c = (float) (2 * SQRT_2_OVER_PI);
         float c3 = (float) (2 * SQRT_2_OVER_PI * 0.044715);
-        int i = 0;
-        for (; i + L <= length; i += L) {
-            FloatVector x = FloatVector.fromArray(S, v, i);
-            FloatVector t = x.mul(x).mul(c3).add(c).mul(x);
-            FloatVector e = ExactMath.exp(t.abs().neg().max(-87f));
-            FloatVector sigmoidAbs = FloatVector.broadcast(S, 1f).div(e.add(1f));
-            VectorMask<Float> negative = t.lt(0f);
-            FloatVector sigmoid = sigmoidAbs.blend(e.mul(sigmoidAbs), negative);
-            x.mul(sigmoid).intoArray(v, i);
-        }
-        for (; i < length; i++) {
-            float x = v[i];
-            float t = x * x * c3 + c;
-            t = t * x;
-            float e = ExactMath.exp(Math.max(-Math.abs(t), -87f));
-            float sigmoidAbs = 1f / (e + 1f);
-            v[i] = x * (t < 0f ? e * sigmoidAbs : sigmoidAbs);
+        // per chunk: t and exp's argument into the scratch, exp in place there, then the sigmoid (exp takes arrays:
+        // see ExactMath on why no vector crosses a call)
+        float[] scratch = GELU_SCRATCH.take(2 * GELU_CHUNK); // [0, CHUNK): t; [CHUNK, 2 CHUNK): e^-|t|
+        for (int from = 0; from < length; from += GELU_CHUNK) {
+            int n = Math.min(GELU_CHUNK, length - from);
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector x = FloatVector.fromArray(S, v, from + j);
+                FloatVector t = x.mul(x).mul(c3).add(c).mul(x);
+                t.intoArray(scratch, j);
+                t.abs().neg().max(-87f).intoArray(scratch, GELU_CHUNK + j);
+            }
+            for (; j < n; j++) {
+                float x = v[from + j];
+                float t = x * x * c3 + c;
+                t = t * x;
+                scratch[j] = t;
+                scratch[GELU_CHUNK + j] = Math.max(-Math.abs(t), -87f);
+            }
+            ExactMath.expInPlace(scratch, GELU_CHUNK, GELU_CHUNK + n);
+            j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector e = FloatVector.fromArray(S, scratch, GELU_CHUNK + j);
+                FloatVector sigmoidAbs = FloatVector.broadcast(S, 1f).div(e.add(1f));
+                VectorMask<Float> negative = FloatVector.fromArray(S, scratch, j).lt(0f);
+                FloatVector sigmoid = sigmoidAbs.blend(e.mul(sigmoidAbs), negative);
+                FloatVector.fromArray(S, v, from + j).mul(sigmoid).intoArray(v, from + j);
+            }
+            for (; j < n; j++) {
+                float e = scratch[GELU_CHUNK + j];
+                float sigmoidAbs = 1f / (e + 1f);
+                v[from + j] *= scratch[j] < 0f ? e * sigmoidAbs : sigmoidAbs;
+            }
         }
     }
+
 }
