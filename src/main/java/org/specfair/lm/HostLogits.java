@@ -18,8 +18,9 @@ import java.nio.FloatBuffer;
  * <p>Why: greedy decoding needs these numbers for every row it decodes. Through torch they cost an argMax plus six
  * passes over {@code [B, V]} (max, maximum, sub, exp, sum, log), each writing a fresh array: most of the 6-7% of a
  * speculative run (gpt-neo-125M shapes, batch 1, CPU) spent outside the forward passes. Here each row is copied once
- * from the model's output into a row buffer that stays in cache, then read by two Vector API loops (max, then the
- * floored exp sum) and a scan for the first maximal index: ~30 us a row against torch's ~150-290 us for one row.
+ * from the model's output into a row buffer that stays in cache, then read by short Vector API loops (max; the
+ * floored exps, in place in a second buffer, and their sum) and a scan for the first maximal index: ~30 us a row
+ * against torch's ~150-290 us for one row.
  *
  * <p>Reproducible, as {@code decode/DivergenceKernel} (which uses {@link #normalizer(float[])} too): rows are
  * computed one at a time, exp is {@link ExactMath}'s, partial sums are float per lane over blocks of
