@@ -88,11 +88,11 @@ final class DivergenceKernel {
                     }
                 }
                 int tok = Math.toIntExact(tokens[r]);
-                float[] np = knownP != null ? new float[] {knownP.max()[r], knownP.logSum()[r]} : HostLogits.normalizer(row(a, vocab));
-                float[] nq = knownQ != null ? new float[] {knownQ.max()[r], knownQ.logSum()[r]} : HostLogits.normalizer(row(b, vocab));
+                float[] np = knownP != null ? new float[] {knownP.max()[r], knownP.logSum()[r]} : HostLogits.normalizer(a, vocab);
+                float[] nq = knownQ != null ? new float[] {knownQ.max()[r], knownQ.logSum()[r]} : HostLogits.normalizer(b, vocab);
                 pTok[r] = Math.exp(((double) a[tok] - np[0]) - np[1]);
                 qTok[r] = Math.exp(((double) b[tok] - nq[0]) - nq[1]);
-                agrees[r] = tokensAreMainArgmax ? b[tok] == nq[0] : HostLogits.argmax(row(a, vocab)) == HostLogits.argmax(row(b, vocab));
+                agrees[r] = tokensAreMainArgmax ? b[tok] == nq[0] : HostLogits.argmax(a, vocab) == HostLogits.argmax(b, vocab);
                 probabilities(a, vocab, np[0], (float) Math.exp(np[1]), p);
                 probabilities(b, vocab, nq[0], (float) Math.exp(nq[1]), q);
                 midpointLogs(p, q, vocab, lm);
@@ -107,11 +107,6 @@ final class DivergenceKernel {
             }
         });
         return new DivergenceMath.Chunk(pTok, qTok, klPQ, klQP, js, tv, hP, hQ, agrees);
-    }
-
-    /** {@code x}'s first {@code vocab} floats as an array of that length (the per-thread rows may be longer). */
-    private static float[] row(float[] x, int vocab) {
-        return x.length == vocab ? x : java.util.Arrays.copyOf(x, vocab);
     }
 
     /** {@code p[v] = exp(max(z[v] - max, -FLOOR)) / sum} for {@code v < vocab}: one model's probabilities. */

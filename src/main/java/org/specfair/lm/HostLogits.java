@@ -84,7 +84,7 @@ public final class HostLogits {
             float[] n = normalizer(z);
             max[r] = n[0];
             logSum[r] = n[1];
-            argmax[r] = argmax(z, n[0]);
+            argmax[r] = argmax(z, vocab, n[0]);
             if (picked != null) {
                 picked[r] = z[pick[r]];
             }
@@ -97,23 +97,28 @@ public final class HostLogits {
      * with a NaN, or all -inf, gets NaN (as torch gives).
      */
     public static float[] normalizer(float[] z) {
-        float max = max(z);
+        return normalizer(z, z.length);
+    }
+
+    /** {@link #normalizer(float[])} of the row's first {@code n} floats (a reused row buffer may be longer). */
+    public static float[] normalizer(float[] z, int n) {
+        float max = max(z, n);
         if (Float.isNaN(max) || max == Float.NEGATIVE_INFINITY) {
             return new float[] {max, Float.NaN};
         }
         // exp's arguments into a row buffer, exp in place there (ExactMath works on arrays: a vector passed to a
         // method the JIT does not inline is boxed), then the sum
-        float[] e = EXPS.take(z.length);
+        float[] e = EXPS.take(n);
         FloatVector mv = FloatVector.broadcast(S, max);
-        int bound = S.loopBound(z.length);
+        int bound = S.loopBound(n);
         int v = 0;
         for (; v < bound; v += L) {
             FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR).intoArray(e, v);
         }
-        for (; v < z.length; v++) {
+        for (; v < n; v++) {
             e[v] = Math.max(z[v] - max, -FloatSoftmax.FLOOR);
         }
-        ExactMath.expInPlace(e, 0, z.length);
+        ExactMath.expInPlace(e, 0, n);
         float[] lanes = new float[L];
         double sum = 0;
         v = 0;
@@ -130,17 +135,17 @@ public final class HostLogits {
             }
             sum += blockSum;
         }
-        for (; v < z.length; v++) {
+        for (; v < n; v++) {
             sum += e[v];
         }
         return new float[] {max, (float) Math.log((float) sum)};
     }
 
     /** The row's maximum (NaN if it has a NaN: Math.max's rule, lane by lane; max is exact, so lane order is free). */
-    static float max(float[] z) {
+    static float max(float[] z, int n) {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int v = 0;
-        for (int bound = S.loopBound(z.length); v < bound; v += L) {
+        for (int bound = S.loopBound(n); v < bound; v += L) {
             acc = acc.max(FloatVector.fromArray(S, z, v));
         }
         float[] lanes = new float[L];
@@ -149,7 +154,7 @@ public final class HostLogits {
         for (float lane : lanes) {
             max = Math.max(max, lane);
         }
-        for (; v < z.length; v++) {
+        for (; v < n; v++) {
             max = Math.max(max, z[v]);
         }
         return max;
@@ -157,16 +162,21 @@ public final class HostLogits {
 
     /** The first index of the row's maximum (torch's argmax). */
     public static int argmax(float[] z) {
-        return argmax(z, max(z));
+        return argmax(z, z.length);
+    }
+
+    /** The first index of the maximum of the row's first {@code n} floats. */
+    public static int argmax(float[] z, int n) {
+        return argmax(z, n, max(z, n));
     }
 
     /**
      * The first index of {@code max} in the row (torch's argmax: ties go to the first); for a row with a NaN
      * ({@code max} NaN), the first NaN, as torch, which treats NaN as the largest value.
      */
-    public static int argmax(float[] z, float max) {
+    public static int argmax(float[] z, int n, float max) {
         if (Float.isNaN(max)) {
-            for (int v = 0; v < z.length; v++) {
+            for (int v = 0; v < n; v++) {
                 if (Float.isNaN(z[v])) {
                     return v;
                 }
@@ -175,12 +185,12 @@ public final class HostLogits {
         }
         FloatVector mv = FloatVector.broadcast(S, max);
         int v = 0;
-        for (int bound = S.loopBound(z.length); v < bound; v += L) {
+        for (int bound = S.loopBound(n); v < bound; v += L) {
             if (FloatVector.fromArray(S, z, v).eq(mv).anyTrue()) {
                 break; // the first match is in this vector: the scalar loop below finds its lane
             }
         }
-        for (; v < z.length; v++) {
+        for (; v < n; v++) {
             if (z[v] == max) {
                 return v;
             }

@@ -190,6 +190,34 @@ class DivergenceMathTest {
     }
 
     @Test
+    void aSmallerVocabularyAfterALargerOneReadsOnlyItsOwnLogits() {
+        // The kernel's per-thread row buffers keep the largest vocabulary seen (say GPT-2's, then a LLaMA pair in the
+        // same JVM); a larger model's logits past the smaller vocabulary (here 50 nats above the rest) must not count.
+        int small = 5003;
+        int large = 9001;
+        float[][] big = nearbyLogits(large, 3);
+        for (int i = small; i < large; i++) {
+            big[0][i] = 50f;
+            big[1][i] = 50f;
+        }
+        float[][] z = nearbyLogits(small, 4);
+        long[] tok = {17};
+        try (NDManager m = NDManager.newBaseManager()) {
+            DivergenceMath.useKernel(false);
+            DivergenceMath.Chunk torch = DivergenceMath.of(m.create(z[0], new Shape(1, small)), m.create(z[1], new Shape(1, small)), tok, 1.0, false, null, null);
+            DivergenceMath.useKernel(true);
+            // one position runs on the calling thread: the same buffers both times
+            DivergenceMath.of(m.create(big[0], new Shape(1, large)), m.create(big[1], new Shape(1, large)), tok, 1.0, false, null, null);
+            DivergenceMath.Chunk kernel = DivergenceMath.of(m.create(z[0], new Shape(1, small)), m.create(z[1], new Shape(1, small)), tok, 1.0, false, null, null);
+            assertEquals(torch.klPQ()[0], kernel.klPQ()[0], 1e-6, "KL(P||Q)");
+            assertEquals(torch.js()[0], kernel.js()[0], 1e-6, "JS");
+            assertEquals(torch.hP()[0], kernel.hP()[0], 1e-6, "H(P)");
+            assertEquals(torch.pTok()[0], kernel.pTok()[0], 1e-6, "p");
+            assertEquals(torch.argmaxAgrees()[0], kernel.argmaxAgrees()[0], "argmax agreement");
+        }
+    }
+
+    @Test
     void separateRowViewsGiveTheStackedChunksNumbers() {
         // The scoring pass hands over each position's logits as a [V] view into a pass's output, in a different
         // order than they lie in memory; the kernel reads them in place, torch's path stacks them first.

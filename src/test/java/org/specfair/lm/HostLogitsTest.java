@@ -158,4 +158,16 @@ class HostLogitsTest {
             assertArrayEquals(first, HostLogits.normalizer(small), "call " + i);
         }
     }
+
+    @Test
+    void aRowBufferLongerThanTheRowReadsOnlyTheRow() {
+        // Scoring reuses per-thread row buffers sized for the largest vocabulary seen; what lies past the row (here a
+        // larger maximum and a NaN) must not count.
+        float[] row = Arrays.copyOf(rows(1, 6), 5003);
+        float[] longer = Arrays.copyOf(row, 5003 + 37);
+        Arrays.fill(longer, 5003, longer.length, 1e9f);
+        longer[longer.length - 1] = Float.NaN;
+        assertArrayEquals(HostLogits.normalizer(row), HostLogits.normalizer(longer, row.length)); // bit for bit
+        assertEquals(HostLogits.argmax(row), HostLogits.argmax(longer, row.length));
+    }
 }
