@@ -111,17 +111,10 @@ final class DivergenceKernel {
 
     /** {@code p[v] = exp(max(z[v] - max, -FLOOR)) / sum} for {@code v < vocab}: one model's probabilities. */
     private static void probabilities(float[] z, int vocab, float max, float sum, float[] p) {
-        FloatVector mv = FloatVector.broadcast(S, max);
+        HostLogits.flooredExps(z, vocab, max, p);
         int bound = S.loopBound(vocab);
         int v = 0;
         for (; v < bound; v += L) {
-            FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR).intoArray(p, v);
-        }
-        for (; v < vocab; v++) {
-            p[v] = Math.max(z[v] - max, -FloatSoftmax.FLOOR);
-        }
-        ExactMath.expInPlace(p, 0, vocab);
-        for (v = 0; v < bound; v += L) {
             FloatVector.fromArray(S, p, v).div(sum).intoArray(p, v);
         }
         for (; v < vocab; v++) {

@@ -106,22 +106,12 @@ public final class HostLogits {
         if (Float.isNaN(max) || max == Float.NEGATIVE_INFINITY) {
             return new float[] {max, Float.NaN};
         }
-        // exp's arguments into a row buffer, exp in place there (ExactMath works on arrays: a vector passed to a
-        // method the JIT does not inline is boxed), then the sum
         float[] e = EXPS.take(n);
-        FloatVector mv = FloatVector.broadcast(S, max);
-        int bound = S.loopBound(n);
-        int v = 0;
-        for (; v < bound; v += L) {
-            FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR).intoArray(e, v);
-        }
-        for (; v < n; v++) {
-            e[v] = Math.max(z[v] - max, -FloatSoftmax.FLOOR);
-        }
-        ExactMath.expInPlace(e, 0, n);
+        flooredExps(z, n, max, e);
         float[] lanes = new float[L];
         double sum = 0;
-        v = 0;
+        int bound = S.loopBound(n);
+        int v = 0;
         for (int blockEnd = Math.min(bound, BLOCK); v < bound; blockEnd = Math.min(bound, blockEnd + BLOCK)) {
             FloatVector acc = FloatVector.zero(S);
             for (; v < blockEnd; v += L) {
@@ -139,6 +129,24 @@ public final class HostLogits {
             sum += e[v];
         }
         return new float[] {max, (float) Math.log((float) sum)};
+    }
+
+    /**
+     * {@code out[v] = exp(max(z[v] - max, -FLOOR))} for {@code v < n}: the terms {@link #normalizer} sums and the
+     * scoring kernel divides by their sum. The arguments go into {@code out}, then exp runs in place there
+     * ({@link ExactMath} works on arrays: a vector passed to a method the JIT does not inline is boxed).
+     */
+    public static void flooredExps(float[] z, int n, float max, float[] out) {
+        FloatVector mv = FloatVector.broadcast(S, max);
+        int bound = S.loopBound(n);
+        int v = 0;
+        for (; v < bound; v += L) {
+            FloatVector.fromArray(S, z, v).sub(mv).max(-FloatSoftmax.FLOOR).intoArray(out, v);
+        }
+        for (; v < n; v++) {
+            out[v] = Math.max(z[v] - max, -FloatSoftmax.FLOOR);
+        }
+        ExactMath.expInPlace(out, 0, n);
     }
 
     /** The row's maximum (NaN if it has a NaN: Math.max's rule, lane by lane; max is exact, so lane order is free). */
