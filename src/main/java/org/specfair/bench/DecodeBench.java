@@ -13,6 +13,8 @@ import org.specfair.lm.FloatSoftmax;
 import org.specfair.lm.HostLogits;
 import org.specfair.lm.Models;
 import org.specfair.lm.RandomWeights;
+import org.specfair.lm.nn.PackedMatrix;
+import org.specfair.lm.nn.ProductThreads;
 
 
 import java.util.ArrayList;
@@ -95,12 +97,14 @@ public final class DecodeBench {
             double c = mainOnly.tokensPerSec() / draftOnly.tokensPerSec();
             System.out.printf(Locale.ROOT, "batch 1   main-only        %8.2f tokens/s%n", mainOnly.tokensPerSec());
             System.out.printf(Locale.ROOT, "batch 1   assistant-only   %8.2f tokens/s   -> cost ratio c = %.3f%n", draftOnly.tokensPerSec(), c);
-            Speedup atModelK = speedup(main, assistant, b1[batch1.size() - 1], mainOnly, c, kModel);
-            Speedup atK = k == kModel ? atModelK : speedup(main, assistant, spec, mainOnly, c, k);
+            boolean packed = OpsBench.packedKernel(Models.parseDevice(device), Models.parseDtype(dtype, Models.parseDevice(device), null)).startsWith("on");
+            Speedup atModelK = speedup(main, assistant, b1[batch1.size() - 1], mainOnly, c, kModel, packed);
+            Speedup atK = k == kModel ? atModelK : speedup(main, assistant, spec, mainOnly, c, k, packed);
             for (Speedup s : k == kModel ? List.of(atModelK) : List.of(atModelK, atK)) {
                 System.out.printf(Locale.ROOT, "target    measured/predicted at k = %d with the one-step verify assumption: %.3f (target >= 0.85);"
-                                + " its %d-token verify pass costs %.2f decode steps (target <= 1.3)%s%n",
-                        s.k(), s.measured() / s.predicted(), s.k() + 1, s.verifyCost(),
+                                + " its %d-token verify pass costs %.2f decode steps (target <= 1.3%s)%s%n",
+                        s.k(), s.measured() / s.predicted(), s.k() + 1, s.verifyCost(), Double.isNaN(s.verifyCostNoOverlap()) ? ""
+                                : String.format(Locale.ROOT, "; %.2f if this machine did not overlap multiplying with streaming", s.verifyCostNoOverlap()),
                         quick ? "; --quick: 16 tokens, the last round's cut draft and the prefill weigh in, judge the full run" : "");
             }
             if (peakGbps > 0) {
@@ -179,12 +183,13 @@ public final class DecodeBench {
     }
 
     /** Leviathan et al.'s prediction against the measurement, for one draft length. */
-    record Speedup(int k, double alpha, double c, double verifyCost, double predicted, double predictedWithVerifyCost,
-                   RoundPasses round, double measured) {
+    record Speedup(int k, double alpha, double c, double verifyCost, double verifyCostNoOverlap, double predicted,
+                   double predictedWithVerifyCost, RoundPasses round, double measured) {
         String json() {
-            return String.format(Locale.ROOT, "{\"k\":%d,\"alpha\":%.4f,\"verify_cost\":%.4f,\"predicted_speedup\":%.4f,"
+            return String.format(Locale.ROOT, "{\"k\":%d,\"alpha\":%.4f,\"verify_cost\":%.4f,\"verify_cost_no_overlap\":%s,\"predicted_speedup\":%.4f,"
                     + "\"predicted_speedup_measured_verify\":%.4f,\"round_cost_steps\":%.4f,\"round_cost_steps_back_to_back\":%.4f,"
-                    + "\"predicted_speedup_round_passes\":%.4f,\"measured_speedup\":%.4f}", k, alpha, verifyCost, predicted,
+                    + "\"predicted_speedup_round_passes\":%.4f,\"measured_speedup\":%.4f}", k, alpha, verifyCost,
+                    Double.isNaN(verifyCostNoOverlap) ? "null" : String.format(Locale.ROOT, "%.4f", verifyCostNoOverlap), predicted,
                     predictedWithVerifyCost, round.inOrder(), round.backToBack(), predicted * (k * c + 1) / round.inOrder(), measured);
         }
     }
@@ -193,12 +198,15 @@ public final class DecodeBench {
      * Expected tokens per round (1 - a^(k+1)) / (1 - a) over the round's cost in main decode steps, k c + 1
      * (Leviathan et al.), and the same with the verify pass's measured cost v instead of 1: k c + v.
      */
-    static Speedup speedup(CausalLM main, CausalLM assistant, Run spec, Run mainOnly, double c, int k) {
+    static Speedup speedup(CausalLM main, CausalLM assistant, Run spec, Run mainOnly, double c, int k, boolean packed) {
         double alpha = spec.alpha();
         double tokensPerRound = alpha >= 1 ? k + 1 : (1 - Math.pow(alpha, k + 1)) / (1 - alpha); // the limit at alpha = 1
-        double v = verifyCost(main, k + 1);
+        VerifyCost verify = verifyCost(main, k + 1);
+        double v = verify.steps();
+        double extraMs = extraRowsMs(k + 1, EngineBench.StepCost.of(main.config()).matmulWeights(), packed);
+        double noOverlap = 1 + extraMs / verify.stepMs();
         RoundPasses round = roundPasses(main, assistant, k);
-        Speedup s = new Speedup(k, alpha, c, v, tokensPerRound / (k * c + 1), tokensPerRound / (k * c + v), round,
+        Speedup s = new Speedup(k, alpha, c, v, noOverlap, tokensPerRound / (k * c + 1), tokensPerRound / (k * c + v), round,
                 spec.tokensPerSec() / mainOnly.tokensPerSec());
         System.out.printf(Locale.ROOT, "k = %d     speculative      %8.2f tokens/s   alpha = %.3f, tokens/round = %.2f (expected %.2f)%n",
                 k, spec.tokensPerSec(), alpha, spec.tokensPerRound(), tokensPerRound);
@@ -206,6 +214,12 @@ public final class DecodeBench {
                 s.predicted(), s.measured(), s.measured() / s.predicted());
         System.out.printf(Locale.ROOT, "          a %d-token verify pass costs %.2f decode steps here; with kc+v the prediction is %.3f (measured/predicted %.3f)%n",
                 k + 1, v, s.predictedWithVerifyCost(), s.measured() / s.predictedWithVerifyCost());
+        if (!Double.isNaN(extraMs)) {
+            // Where v sits between 1 and this bound says how far this machine overlaps multiplying with streaming.
+            System.out.printf(Locale.ROOT, "          its %d extra rows' multiply-adds alone take %.2f ms (timed on cached weights) against a %.2f ms step:"
+                            + " a core that streamed the weights and multiplied them in turn would pay %.2f steps%n",
+                    k, extraMs, verify.stepMs(), noOverlap);
+        }
         double fromRound = tokensPerRound / round.inOrder();
         System.out.printf(Locale.ROOT, "          a round's passes timed in its order cost %.2f main steps (the same passes back to back: %.2f);"
                         + " the prediction from them is %.3f (measured/predicted %.3f: the rest is the decoder's own time and the prompt)%n",
@@ -345,8 +359,11 @@ public final class DecodeBench {
         }
     }
 
+    /** A verify pass's cost: in one-token decode steps, and the step's milliseconds (medians). */
+    record VerifyCost(double steps, double stepMs) {}
+
     /** Time of one cached main pass over {@code tokens} tokens, in units of a one-token decode step (median of 15, the two alternating). */
-    static double verifyCost(CausalLM main, int tokens) {
+    static VerifyCost verifyCost(CausalLM main, int tokens) {
         int context = 16;
         double[] step = new double[15];
         double[] verify = new double[15];
@@ -361,7 +378,51 @@ public final class DecodeBench {
         }
         java.util.Arrays.sort(step);
         java.util.Arrays.sort(verify);
-        return verify[step.length / 2] / step[step.length / 2];
+        return new VerifyCost(verify[step.length / 2] / step[step.length / 2], step[step.length / 2] / 1e6);
+    }
+
+    /**
+     * Milliseconds that a pass's extra rows add by their multiply-adds alone, for {@code weights} matrix weights: the
+     * packed product over {@code rows} rows minus the same over one row, on a 3072x768 matrix (9 MB) that stays in
+     * the last-level cache, so no weight is waited for (medians of 101, the two alternating), scaled to the model's
+     * weights. A core that streams each weight from memory and multiplies it in turn, without overlapping the two,
+     * pays this on top of a one-row pass; so 1 + this / step is the verify cost on such a core. NaN where the packed
+     * kernel is not used (a GPU, float16, no C2).
+     */
+    static double extraRowsMs(int rows, double weights, boolean packedKernel) {
+        if (!packedKernel || !PackedMatrix.available() || !PackedMatrix.warmUp()) {
+            return Double.NaN;
+        }
+        int out = 3072;
+        int in = 768;
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        float[] w = new float[out * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextDouble(-0.05, 0.05);
+        }
+        PackedMatrix m = new PackedMatrix(w, null, out, in, ProductThreads.threads());
+        float[] x = new float[rows * in];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        float[] y = new float[rows * out];
+        int reps = 101;
+        double[] one = new double[reps];
+        double[] many = new double[reps];
+        for (int i = -30; i < reps; i++) {
+            long t0 = System.nanoTime();
+            m.applyInto(x, 1, y);
+            long t1 = System.nanoTime();
+            m.applyInto(x, rows, y);
+            long t2 = System.nanoTime();
+            if (i >= 0) {
+                one[i] = t1 - t0;
+                many[i] = t2 - t1;
+            }
+        }
+        java.util.Arrays.sort(one);
+        java.util.Arrays.sort(many);
+        return (many[reps / 2] - one[reps / 2]) / 1e6 * weights / ((double) out * in);
     }
 
     /** A greedy round's passes in main decode steps: timed in the round's order, and the same passes back to back. */

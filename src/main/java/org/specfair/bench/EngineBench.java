@@ -251,6 +251,13 @@ public final class EngineBench {
                     "tokens/s  (%.1f ms/step; %.2fx roofline)", b8Ms, b8Ms / roof8));
             Map<String, Object> batch8Packed = new LinkedHashMap<>();
             double b8Fastest = otherRooflines(cost, 8, plan.midContext(CONTEXTS[0]), b8Ms, torch, packed, batch8Packed, "8");
+            Terms floorTerms = packed.gbps() > 0 ? torch.fastest(packed) : torch;
+            double noOverlap8 = cost.noOverlapMs(8, plan.midContext(CONTEXTS[0]), floorTerms)
+                    / cost.rooflineMs(8, plan.midContext(CONTEXTS[0]), floorTerms);
+            line("  no overlap of streaming and multiplying", noOverlap8, String.format(Locale.ROOT,
+                    "x  the same roofline with its two terms added instead of overlapped (%.1f ms); the step measured %.2fx",
+                    noOverlap8 * cost.rooflineMs(8, plan.midContext(CONTEXTS[0]), floorTerms), b8Fastest));
+            json.put("batch8_no_overlap_ratio", round(noOverlap8));
             json.put("batch1_tokens_per_s", round(b1));
             json.put("batch8_tokens_per_s", round(b8));
             json.put("batch8_roofline_ratio", round(b8Ms / roof8));
@@ -471,6 +478,15 @@ public final class EngineBench {
 
         double rooflineMs(int batch, double context, Terms terms) {
             return rooflineMs(batch, context, terms.gflops(), terms.gbps());
+        }
+
+        /**
+         * The step's time on a machine whose cores stream the weights and multiply them in turn, never both at once:
+         * the two terms added. The roofline is the other extreme (perfect overlap); a measured step between the two
+         * says how far this machine overlaps them.
+         */
+        double noOverlapMs(int batch, double context, Terms terms) {
+            return flops(batch, context) / (terms.gflops() * 1e6) + bytes(batch, context) / (terms.gbps() * 1e6);
         }
     }
 

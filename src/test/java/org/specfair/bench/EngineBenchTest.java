@@ -23,6 +23,12 @@ class EngineBenchTest {
         }
         // batch 1 is bound by reading the weights: 494 MB at 17 GB/s
         assertEquals(cost.bytes(1, 20) / 17e6, cost.rooflineMs(1, 20, fastest), 1e-9);
+        // without overlap the two terms add: at batch 8 the multiply-adds (2 * 8 * 124M at 200 GFLOP/s: 9.9 ms) come
+        // on top of reading the weights (29 ms), where the roofline hides them
+        double noOverlap = cost.noOverlapMs(8, 20, fastest);
+        assertEquals(cost.bytes(8, 20) / 17e6, cost.rooflineMs(8, 20, fastest), 1e-9);
+        assertEquals(cost.flops(8, 20) / 200e6, noOverlap - cost.rooflineMs(8, 20, fastest), 1e-9);
+        assertEquals(9.9, cost.flops(8, 20) / 200e6, 0.1);
     }
 
     @Test

@@ -26,7 +26,9 @@ import org.apache.logging.log4j.Logger;
  * 5.1 / 5.3 / 6.1 ms for 1 / 2 / 3 / 4 / 5 / 8 rows, where torch's {@code linear} takes 9.0 / 19.4 / 29.1 / 16.6 /
  * 17.9 / 12.2. For 2-6 rows wider kernels walk more panels per call (six for 2-4 rows, four for 5-6) over whole
  * tiles: with three, a core streaming ~30 GB/s kept too few weight streams in flight once every input index also
- * cost 6-18 FMAs (5 rows 1.11-1.20x one row from memory; with the wide kernels 1.02-1.07x).
+ * cost 6-18 FMAs (5 rows 1.11-1.20x one row from memory; with the wide kernels 1.02-1.07x). With AVX2's 16
+ * registers, 5 and 7+ rows go five at a time over two panels instead ({@code narrow}: the tile kernels' 4 x 3
+ * accumulators spill there).
  *
  * <p>Every output is one sequential FMA chain over {@code i = 0 .. in-1}, then {@code + b}: the same arithmetic
  * whatever the row count, the tile, the thread count or which rows share a call. So a verify pass gives bit-for-bit
@@ -229,7 +231,8 @@ public final class PackedMatrix {
     /** Tiles {@code [t0, t1)} for all rows. */
     private void tiles(float[] x, int rows, float[] y, int t0, int t1) {
         float[] edge = new float[ROWS * TILE * L]; // the last tile's outputs, some of them padding
-        int span = L < 16 || rows == 1 || rows > 6 ? 1 : rows <= 4 ? 2 : 4; // tiles per wide-kernel call
+        int span = L < 16 ? (rows >= 5 && rows != 6 ? 2 : 1) // tiles per wide-kernel call
+                : rows == 1 || rows > 6 ? 1 : rows <= 4 ? 2 : 4;
         for (int t = t0; t < t1; t++) {
             if (span > 1 && t + span <= t1 && (t + span) * TILE * L <= out) {
                 wide(x, rows, y, t, span);
@@ -268,20 +271,27 @@ public final class PackedMatrix {
         }
     }
 
-    /** Tiles {@code [t, t + span)}, all whole, for 2-6 rows: six panels (2-4 rows) or three times four (5-6 rows) per call. */
+    /**
+     * Tiles {@code [t, t + span)}, all whole. AVX-512, 2-6 rows: six panels (2-4 rows) or three times four (5-6 rows)
+     * per call. AVX2, 5 or 7+ rows over two tiles: five rows at a time over two panels, the rest by the tile kernels.
+     */
     private void wide(float[] x, int rows, float[] y, int t, int span) {
         int base = t * TILE * in * L;
         int o0 = t * TILE * L;
-        switch (rows) {
-            case 2 -> rows2x6(base, x, 0, y, o0, out);
-            case 3 -> rows3x6(base, x, 0, y, o0, out);
-            case 4 -> rows4x6(base, x, 0, y, o0, out);
-            default -> {
-                for (int g = 0; g < 3; g++) {
-                    if (rows == 5) {
-                        rows5x4(base + 4 * g * in * L, x, 0, y, o0 + 4 * g * L, out);
-                    } else {
-                        rows6x4(base + 4 * g * in * L, x, 0, y, o0 + 4 * g * L, out);
+        if (L < 16) {
+            narrow(x, rows, y, base, o0);
+        } else {
+            switch (rows) {
+                case 2 -> rows2x6(base, x, 0, y, o0, out);
+                case 3 -> rows3x6(base, x, 0, y, o0, out);
+                case 4 -> rows4x6(base, x, 0, y, o0, out);
+                default -> {
+                    for (int g = 0; g < 3; g++) {
+                        if (rows == 5) {
+                            rows5x4(base + 4 * g * in * L, x, 0, y, o0 + 4 * g * L, out);
+                        } else {
+                            rows6x4(base + 4 * g * in * L, x, 0, y, o0 + 4 * g * L, out);
+                        }
                     }
                 }
             }
@@ -294,6 +304,72 @@ public final class PackedMatrix {
                 }
             }
         }
+    }
+
+    /**
+     * Two whole tiles (six panels) on a 16-register machine (AVX2): each block of five rows as three calls of the
+     * two-panel kernel, the last 1-4 rows by the three-panel tile kernels, one tile after the other. Why: with 16
+     * registers the tile kernels' 4 rows x 3 panels (12 accumulators, the 3 weights and a broadcast) spill, and a
+     * 5-row pass went as 4 + 1 rows, reading every tile twice; 5 x 2 accumulators, 2 weights and a broadcast fit.
+     * Measured on a Zen 3 (2 cores, one JVM, the two forms in turns): gpt-neo-125M's 5-token pass 5-9% faster,
+     * 8 tokens 2-3%, 16 tokens 13%; 4 and 6 rows were not faster this way (4 x 2 or 5 + 1), so they keep the tile
+     * kernels.
+     */
+    private void narrow(float[] x, int rows, float[] y, int base, int o0) {
+        int r0 = 0;
+        for (; r0 + 5 <= rows; r0 += 5) {
+            for (int g = 0; g < 3; g++) {
+                rows5x2(base + 2 * g * in * L, x, r0 * in, y, r0 * out + o0 + 2 * g * L, out);
+            }
+        }
+        for (int k = 0; k < 2 && r0 < rows; k++) {
+            int b = base + k * TILE * in * L;
+            int at = r0 * out + o0 + k * TILE * L;
+            int xr = r0 * in;
+            switch (rows - r0) {
+                case 4 -> rows4(b, x, xr, y, at, out);
+                case 3 -> rows3(b, x, xr, y, at, out);
+                case 2 -> rows2(b, x, xr, y, at, out);
+                default -> rows1(b, x, xr, y, at, out);
+            }
+        }
+    }
+
+    /** Five rows over two panels (AVX2's widest kernel that keeps its values in 16 registers). */
+    private void rows5x2(int base, float[] x, int x0, float[] y, int at, int stride) {
+        float[] p = panels;
+        int n = in;
+        int p1 = base + n * L;
+        FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0;
+        for (int i = 0; i < n; i++) {
+            FloatVector wa = FloatVector.fromArray(S, p, base + i * L);
+            FloatVector wb = FloatVector.fromArray(S, p, p1 + i * L);
+            FloatVector v0 = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = wa.fma(v0, a0);
+            b0 = wb.fma(v0, b0);
+            FloatVector v1 = FloatVector.broadcast(S, x[x0 + n + i]);
+            a1 = wa.fma(v1, a1);
+            b1 = wb.fma(v1, b1);
+            FloatVector v2 = FloatVector.broadcast(S, x[x0 + 2 * n + i]);
+            a2 = wa.fma(v2, a2);
+            b2 = wb.fma(v2, b2);
+            FloatVector v3 = FloatVector.broadcast(S, x[x0 + 3 * n + i]);
+            a3 = wa.fma(v3, a3);
+            b3 = wb.fma(v3, b3);
+            FloatVector v4 = FloatVector.broadcast(S, x[x0 + 4 * n + i]);
+            a4 = wa.fma(v4, a4);
+            b4 = wb.fma(v4, b4);
+        }
+        a0.intoArray(y, at);
+        b0.intoArray(y, at + L);
+        a1.intoArray(y, at + stride);
+        b1.intoArray(y, at + stride + L);
+        a2.intoArray(y, at + 2 * stride);
+        b2.intoArray(y, at + 2 * stride + L);
+        a3.intoArray(y, at + 3 * stride);
+        b3.intoArray(y, at + 3 * stride + L);
+        a4.intoArray(y, at + 4 * stride);
+        b4.intoArray(y, at + 4 * stride + L);
     }
 
     // Wider kernels for 2-6 rows (same chains, more panels per call): with three panels per input index a core keeps
