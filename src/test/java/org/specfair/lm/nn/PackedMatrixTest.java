@@ -82,7 +82,7 @@ class PackedMatrixTest {
      */
     @Test
     void aRowsOutputIsBitIdenticalWhateverTheRowCountAndThreads() {
-        int out = 1000;
+        int out = 3001; // large enough to be split between threads (in chunks of tiles), with a ragged last tile
         int in = 384;
         float[] w = gaussian(out * in, 3);
         float[] b = gaussian(out, 4);
