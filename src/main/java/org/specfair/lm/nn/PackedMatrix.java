@@ -336,7 +336,7 @@ public final class PackedMatrix {
      * two-panel kernel, the last 1-4 rows by the three-panel tile kernels, one tile after the other. Why: with 16
      * registers the tile kernels' 4 rows x 3 panels (12 accumulators, the 3 weights and a broadcast) spill, and a
      * 5-row pass went as 4 + 1 rows, reading every tile twice; 5 x 2 accumulators, 2 weights and a broadcast fit.
-     * Measured on a Zen 3 (2 cores, one JVM, the two forms in turns): gpt-neo-125M's 5-token pass 5-9% faster,
+     * Measured on a Zen 3 (2 cores, one JVM, the two forms in turns): gpt-neo-125M's 5-token pass 1-9% faster,
      * 8 tokens 2-3%, 16 tokens 13%; 4 and 6 rows were not faster this way (4 x 2 or 5 + 1), so they keep the tile
      * kernels.
      */
