@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -331,6 +333,21 @@ class KvCacheTest {
             assertThrows(IllegalArgumentException.class, () -> cache.truncate(1, 2));
             assertThrows(IllegalArgumentException.class, () -> cache.truncate(0, -1));
             assertThrows(IllegalArgumentException.class, () -> m.logits(scope, new int[][] {{1}}, cache));
+        }
+    }
+
+    @Test
+    void theRowPathsViewsAreKeptUntilTheBuffersGrow() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); KvCache cache = new KvCache(m, 2, 1)) {
+            KvCache.RowBuffers first = cache.reserve(0, 3, 2, 4);
+            assertSame(first, cache.reserve(0, 3, 2, 4), "the same buffers: the same views, not two new ones per pass");
+            first.keys().putFloat(4 * 4, 1.5f); // row 0, head 0, slot 1, lane 0
+            cache.commit(new int[][] {{0, 1, 2}, {0, 1, 2}});
+            KvCache.RowBuffers grown = cache.reserve(0, 100, 2, 4); // 103 slots: past the first 64, so the buffers grow
+            assertNotSame(first, grown);
+            assertTrue(grown.capacity() >= 103, "capacity " + grown.capacity());
+            assertEquals(1.5f, grown.keys().getFloat(4 * 4), "the slots in use were copied into the new buffer");
+            assertSame(grown, cache.reserve(0, 100, 2, 4));
         }
     }
 
