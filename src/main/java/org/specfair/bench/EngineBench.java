@@ -731,7 +731,8 @@ public final class EngineBench {
      * float32 logits ({@link HostLogits}: argmax and the softmax normalizer, which the decoders need for the draft
      * tokens' probabilities), else torch's argmax. Until round 10 of issue 15 the steps here used torch's argmax
      * everywhere, which the decoders never pay on a CPU: 1.2-1.8 ms of a batch-8 step (8 rows against ~0.5 on the
-     * host), 0.2-0.4 ms of a batch-1 one (Zen 3, 2 cores).
+     * host), 0.2-0.4 ms of a batch-1 one (Zen 3, 2 cores). {@code jobs/bench decode}'s timed passes (verify cost, a
+     * round's passes) pick the same way since round 11.
      */
     static int[] pick(NDArray logits) {
         if (HostLogits.applies(logits)) {
