@@ -186,6 +186,11 @@ public final class PackedMatrix {
         return null;
     }
 
+    /** Floats per vector of the kernels (8 with AVX2, 16 with AVX-512): the width of a panel. */
+    public static int lanes() {
+        return L;
+    }
+
     /** Whether the Vector API module is in this JVM ({@code --add-modules jdk.incubator.vector}). */
     public static boolean available() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
