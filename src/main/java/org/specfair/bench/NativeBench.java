@@ -28,9 +28,6 @@ import java.util.concurrent.TimeUnit;
  * exact whatever the order). Without gcc (or off x86-64) it says so and times the Java kernels alone.
  */
 public final class NativeBench {
-    /** The shape's weights are copied until this many bytes, cycled, so no product finds its weights in cache. */
-    static final double EVICT_BYTES = OpsBench.EVICT_BYTES;
-
     record Timing(double ms, long hash) {}
 
     public static void main(String[] args) throws Exception {
@@ -128,8 +125,9 @@ public final class NativeBench {
         System.exit(2);
     }
 
+    /** Copies of the weights, cycled, so that no product finds its weights in cache. */
     static int copies(int out, int in) {
-        return (int) Math.max(1, Math.ceil(EVICT_BYTES / (4.0 * out * in)));
+        return (int) Math.max(1, Math.ceil(OpsBench.EVICT_BYTES / (4.0 * out * in)));
     }
 
     /** {@code few_rows.c}'s weights, row-major {@code [out, in]}: small dyadic rationals, exact in any sum. */
