@@ -486,7 +486,7 @@ public final class DecodeBench {
         try (ai.djl.ndarray.NDManager pass = scope.newSubManager()) {
             ai.djl.ndarray.NDArray logits = everySlot ? model.logits(pass, new int[][] {tokens}, cache)
                     : model.lastLogits(pass, new int[][] {tokens}, cache);
-            EngineBench.pick(logits); // as the decoders pick: until round 11 of issue 15 torch's argmax, ~0.4 ms more for 5 rows
+            EngineBench.pick(logits); // as the decoders pick (until round 11 of issue 15: torch's argmax, which they never pay on a CPU)
         }
         double ns = System.nanoTime() - t0;
         cache.truncate(0, context);
